@@ -1,0 +1,64 @@
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from audit.chain import GENESIS_HASH, event_hash
+from audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    sequence: int
+    problem: str
+
+    def __str__(self):
+        return f"audit event #{self.sequence}: {self.problem}"
+
+
+def verify_chain(batch_size: int = 2000) -> ChainBreak | None:
+    """Walk the chain from the first event; return the first break, or None."""
+    expected_sequence = 1
+    previous_hash = GENESIS_HASH
+    fields = [f.attname for f in AuditEvent._meta.concrete_fields]
+    for row in AuditEvent.objects.order_by("sequence").values(*fields).iterator(batch_size):
+        if row["sequence"] != expected_sequence:
+            return ChainBreak(expected_sequence,
+                              f"missing (next present event is #{row['sequence']})")
+        if row["previous_hash"] != previous_hash:
+            return ChainBreak(row["sequence"],
+                              "previous_hash does not match the event before it "
+                              "(an event was removed or reordered)")
+        if event_hash(row) != row["hash"]:
+            return ChainBreak(row["sequence"],
+                              "content does not match its hash (the row was edited)")
+        previous_hash = row["hash"]
+        expected_sequence += 1
+    return None
+
+
+def events_for_target(target_type: str, target_ids: list[str]) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type=target_type, target_id__in=target_ids)
+
+
+def search_events(*, text: str = "", action: str = "", actor: str = "", target_type: str = "",
+                  request_id: str = "", since=None, until=None) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.all()
+    if text:
+        events = events.filter(Q(target_label__icontains=text) | Q(reason__icontains=text))
+    if action:
+        events = events.filter(action=action)
+    if actor:
+        events = events.filter(actor_name__icontains=actor)
+    if target_type:
+        events = events.filter(target_type=target_type)
+    if request_id:
+        events = events.filter(request_id=request_id)
+    if since:
+        events = events.filter(timestamp__gte=since)
+    if until:
+        events = events.filter(timestamp__lt=until)
+    return events
+
+
+def distinct_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExplainConfig(AppConfig):
+    name = "explain"
+    verbose_name = "Evidence"

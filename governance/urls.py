@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from audit import views as audit_views
+from governance.health import health
+from registry import views as registry_views
+from registry.api.problems_view import problem_description
+
+admin.site.site_header = "Assay administration"
+
+urlpatterns = [
+    path("", registry_views.inventory_page, name="inventory"),
+    path("models/<slug:slug>/", registry_views.model_page, name="model"),
+    path("audit/", audit_views.audit_search_page, name="audit-search"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("health/", health, name="health"),
+    path("api/v1/", include("registry.api.urls")),
+    path("api/problems/<slug:slug>", problem_description, name="api-problem"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+
+def _superusers_only(request):
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only

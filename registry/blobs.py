@@ -1,0 +1,78 @@
+"""Content-addressed blob storage (sha256) on a Django storage backend.
+
+Files are written before the database row commits; if the transaction fails,
+``blob_transaction`` deletes what it wrote, so a failed or abandoned upload
+leaves no orphan file and no row.
+"""
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+
+from registry.errors import BlobCorrupted
+from registry.models import Blob
+
+_written_in_transaction: ContextVar[list[str] | None] = ContextVar("assay_blob_writes",
+                                                                   default=None)
+
+
+def blob_storage():
+    return storages["blobs"]
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def blob_transaction() -> Iterator[None]:
+    written: list[str] = []
+    token = _written_in_transaction.set(written)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        storage = blob_storage()
+        for name in written:
+            storage.delete(name)
+        raise
+    finally:
+        _written_in_transaction.reset(token)
+
+
+def store_blob(data: bytes) -> Blob:
+    """Return the Blob for these bytes, writing them only if they are new."""
+    written = _written_in_transaction.get()
+    if written is None:
+        raise RuntimeError("store_blob must run inside blob_transaction()")
+    digest = sha256_hex(data)
+    existing = Blob.objects.filter(sha256=digest).first()
+    if existing:
+        return existing
+    storage = blob_storage()
+    # A concurrent upload of the same bytes may hold this name; the storage
+    # then picks another, and only the row that commits first is kept.
+    name = storage.save(f"sha256/{digest[:2]}/{digest[2:4]}/{digest}", ContentFile(data))
+    written.append(name)
+    Blob.objects.bulk_create([Blob(sha256=digest, size=len(data), storage_name=name)],
+                             ignore_conflicts=True)
+    blob = Blob.objects.get(sha256=digest)
+    if blob.storage_name != name:
+        storage.delete(name)
+        written.remove(name)
+    return blob
+
+
+def read_blob(blob: Blob) -> bytes:
+    """The blob's bytes, re-hashed: a file changed on disk is never served as evidence."""
+    with blob_storage().open(blob.storage_name, "rb") as handle:
+        data = handle.read()
+    if sha256_hex(data) != blob.sha256:
+        raise BlobCorrupted(f"Stored file {blob.storage_name} no longer matches sha256 "
+                            f"{blob.sha256}; it was changed or damaged after upload.")
+    return data

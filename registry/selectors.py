@@ -1,0 +1,98 @@
+"""Reads of the registry, shaped for the pages and endpoints that use them."""
+
+import hmac
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from audit.selectors import events_for_target
+from registry.models import ApiToken, Dataset, ModelVersion, RegisteredModel, VersionTag
+
+
+@dataclass(frozen=True)
+class InventoryFilters:
+    text: str = ""
+    tier: int | None = None
+    status: str = ""
+    owner: str = ""
+    overdue: bool = False
+
+
+def inventory(filters: InventoryFilters = InventoryFilters()) -> QuerySet[RegisteredModel]:
+    models = RegisteredModel.objects.select_related("owner", "developer", "validator").annotate(
+        version_count=Count("versions", distinct=True),
+        latest_version=Max("versions__number"))
+    if filters.text:
+        models = models.filter(Q(name__icontains=filters.text) | Q(slug__icontains=filters.text)
+                               | Q(purpose__icontains=filters.text))
+    if filters.tier:
+        models = models.filter(risk_tier=filters.tier)
+    if filters.status:
+        models = models.filter(status=filters.status)
+    if filters.owner:
+        models = models.filter(owner__username=filters.owner)
+    if filters.overdue:
+        models = overdue_models(models)
+    return models
+
+
+def overdue_models(models: QuerySet[RegisteredModel] | None = None) -> QuerySet[RegisteredModel]:
+    models = models if models is not None else RegisteredModel.objects.all()
+    return models.filter(next_review_date__lt=timezone.localdate()).exclude(
+        status=RegisteredModel.Status.RETIRED)
+
+
+def model_by_slug(slug: str) -> RegisteredModel | None:
+    return RegisteredModel.objects.select_related("owner", "developer", "validator").filter(
+        slug=slug).first()
+
+
+def versions_of(model: RegisteredModel, tag: str = "") -> QuerySet[ModelVersion]:
+    versions = (ModelVersion.objects.filter(model=model)
+                .select_related("artifact", "registered_by", "model")
+                .prefetch_related(Prefetch("tags", queryset=VersionTag.objects.order_by("name")))
+                .order_by("-number"))
+    if tag:
+        versions = versions.filter(tags__name=tag)
+    return versions
+
+
+def version_of(model: RegisteredModel, number: int) -> ModelVersion | None:
+    return versions_of(model).select_related("training_dataset", "validation_dataset").filter(
+        number=number).first()
+
+
+def model_timeline(model: RegisteredModel, limit: int = 200):
+    """Audit events of the model and of its versions, newest first."""
+    version_ids = [str(pk) for pk in model.versions.values_list("pk", flat=True)]
+    events = events_for_target("registry.registeredmodel", [str(model.pk)]) | events_for_target(
+        "registry.modelversion", version_ids)
+    return events.order_by("-sequence")[:limit]
+
+
+def datasets() -> QuerySet[Dataset]:
+    return Dataset.objects.select_related("blob", "created_by")
+
+
+def dataset_by_id(dataset_id: int) -> Dataset | None:
+    return datasets().filter(pk=dataset_id).first()
+
+
+def active_token(prefix: str, secret_hash: str) -> ApiToken | None:
+    token = (ApiToken.objects.select_related("user").prefetch_related("restricted_to")
+             .filter(prefix=prefix).first())
+    if token is None or not hmac.compare_digest(token.secret_hash, secret_hash):
+        return None
+    return token
+
+
+def tokens_of(user) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def model_owners():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(owned_models__isnull=False).distinct().order_by(
+        "username")
