@@ -217,5 +217,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ASSAY_LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
 ASSAY_SERVICE_ACCOUNT_GROUP = "CI service account"

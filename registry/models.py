@@ -144,7 +144,8 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     params = models.JSONField(default=dict, blank=True)
     description = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", when absent: the per-model unique constraint must ignore it.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                       related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

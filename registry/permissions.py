@@ -1,8 +1,14 @@
 """Who may do what, per global role and per model. Views and API endpoints
 ask these; they never test group names themselves."""
 
-from registry.roles import (CI_SERVICE, MODEL_DEVELOPER, RISK_OFFICER, VALIDATOR,
-                            has_role, role_names)
+from registry.roles import (
+    CI_SERVICE,
+    MODEL_DEVELOPER,
+    RISK_OFFICER,
+    VALIDATOR,
+    has_role,
+    role_names,
+)
 
 
 def _per_model_roles(user, model) -> set[str]:

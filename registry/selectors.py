@@ -19,7 +19,8 @@ class InventoryFilters:
     overdue: bool = False
 
 
-def inventory(filters: InventoryFilters = InventoryFilters()) -> QuerySet[RegisteredModel]:
+def inventory(filters: InventoryFilters | None = None) -> QuerySet[RegisteredModel]:
+    filters = filters or InventoryFilters()
     models = RegisteredModel.objects.select_related("owner", "developer", "validator").annotate(
         version_count=Count("versions", distinct=True),
         latest_version=Max("versions__number"))

@@ -14,12 +14,17 @@ from audit.services import record_event
 from audit.snapshots import changed_fields, snapshot
 from registry.artifacts import ArtifactInfo, inspect_artifact
 from registry.blobs import blob_transaction, sha256_hex, store_blob
-from registry.errors import (DatasetSchemaMismatch, DuplicateModel, IdempotencyConflict,
-                             PayloadTooLarge, UnknownReference)
-from registry.models import (ApiToken, Dataset, ModelVersion, RegisteredModel, VersionTag)
+from registry.errors import (
+    DatasetSchemaMismatch,
+    DuplicateModel,
+    IdempotencyConflict,
+    PayloadTooLarge,
+    UnknownReference,
+)
+from registry.models import ApiToken, Dataset, ModelVersion, RegisteredModel, VersionTag
 from registry.tabular import profile_dataset
 
-TOKEN_PREFIX = "assay"
+TOKEN_PREFIX = "assay"  # noqa: S105 - the public marker in front of every token
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 

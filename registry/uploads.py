@@ -40,15 +40,20 @@ def limit_uploads(django_request, limit: int) -> None:
     django_request.upload_handlers.insert(0, SizeLimitedUploadHandler(django_request, limit=limit))
 
 
-def ensure_body_complete(django_request) -> None:
-    """A client that disconnects mid-upload leaves the stream short of Content-Length."""
-    stream = getattr(django_request, "_stream", None)
+def complete_upload_data(request):
+    """Parse the multipart body and check every declared byte arrived.
+
+    A client that disconnects mid-upload leaves the stream short of its
+    Content-Length; the parser would otherwise hand on a truncated file.
+    """
+    data = request.data
+    stream = getattr(request._request, "_stream", None)
     position, limit = getattr(stream, "_pos", None), getattr(stream, "limit", None)
     if position is not None and limit is not None and position < limit:
         raise IncompleteUpload(f"Received {position} of {limit} bytes; nothing was stored. "
                                "Send the request again.")
+    return data
 
 
 def read_upload(upload) -> bytes:
-    chunks = [chunk for chunk in upload.chunks()]
-    return b"".join(chunks)
+    return b"".join(upload.chunks())

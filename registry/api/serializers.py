@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from registry.models import (Dataset, ModelVersion, RegisteredModel, RegulatoryScope, RiskTier)
+from registry.models import Dataset, ModelVersion, RegisteredModel, RegulatoryScope, RiskTier
 
 
 class UsernameField(serializers.CharField):

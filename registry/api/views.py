@@ -12,13 +12,18 @@ from rest_framework.views import APIView
 from registry import permissions as access
 from registry import selectors, services
 from registry.api.permissions import require, require_scope
-from registry.api.serializers import (DatasetSerializer, DatasetUploadSerializer,
-                                      ModelVersionSerializer, ModelWriteSerializer,
-                                      RegisteredModelSerializer, VersionMetadataSerializer,
-                                      VersionUploadSerializer)
+from registry.api.serializers import (
+    DatasetSerializer,
+    DatasetUploadSerializer,
+    ModelVersionSerializer,
+    ModelWriteSerializer,
+    RegisteredModelSerializer,
+    VersionMetadataSerializer,
+    VersionUploadSerializer,
+)
 from registry.errors import ArtifactFormatMismatch
 from registry.services import VersionMetadata
-from registry.uploads import ensure_body_complete, limit_uploads, read_upload
+from registry.uploads import complete_upload_data, limit_uploads, read_upload
 
 PROBLEM = OpenApiResponse(description="RFC 9457 problem (application/problem+json)")
 
@@ -138,12 +143,12 @@ class VersionListView(generics.GenericAPIView):
         require(access.can_register_version(request.user, model),
                 f"You may not register versions of {model.slug!r}: only its owner, its "
                 "developer and the CI accounts it lists may.")
-        artifact = request.FILES.get("artifact")
-        ensure_body_complete(request._request)
+        body = complete_upload_data(request)
+        artifact = body.get("artifact")
         if artifact is None:
             raise exceptions.ValidationError({"artifact": ["Attach the model file as the "
                                                            "'artifact' part."]})
-        metadata = _parse_metadata(request.data.get("metadata", "{}"))
+        metadata = _parse_metadata(body.get("metadata", "{}"))
         data = read_upload(artifact)
         declared_sha = metadata.pop("artifact_sha256", None)
         if declared_sha and declared_sha != services.sha256_hex(data):
@@ -204,8 +209,7 @@ class DatasetListView(generics.GenericAPIView):
     def post(self, request):
         require_scope(request, "register")
         require(access.can_upload_dataset(request.user), "Your role may not upload datasets.")
-        ensure_body_complete(request._request)
-        serializer = DatasetUploadSerializer(data=request.data)
+        serializer = DatasetUploadSerializer(data=complete_upload_data(request))
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         roles = serializer.validated_data["roles"]
