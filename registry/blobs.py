@@ -7,6 +7,7 @@ leaves no orphan file and no row.
 
 import contextlib
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -16,6 +17,8 @@ from django.db import transaction
 
 from registry.errors import BlobCorrupted
 from registry.models import Blob
+
+logger = logging.getLogger(__name__)
 
 _written_in_transaction: ContextVar[list[str] | None] = ContextVar("assay_blob_writes",
                                                                    default=None)
@@ -65,7 +68,20 @@ def store_blob(data: bytes) -> Blob:
     if blob.storage_name != name:
         storage.delete(name)
         written.remove(name)
+    else:
+        from registry.tasks import verify_blob_integrity
+
+        transaction.on_commit(lambda: _enqueue_quietly(verify_blob_integrity, blob.pk))
     return blob
+
+
+def _enqueue_quietly(task, *args) -> None:
+    """A broker that is down must not fail a registration that already committed;
+    the blob simply stays 'unchecked' until `manage.py verify_blobs` runs."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception as error:  # kombu raises many kinds when the broker is unreachable
+        logger.warning("could not enqueue %s%s: %s", task.name, args, error)
 
 
 def read_blob(blob: Blob) -> bytes:

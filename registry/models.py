@@ -74,6 +74,9 @@ class Blob(models.Model):
     size = models.PositiveBigIntegerField()
     storage_name = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
+    integrity = models.CharField(max_length=16, default="unchecked",
+                                 help_text="outcome of the last re-hash by a worker")
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"sha256:{self.sha256[:12]}"

@@ -1,0 +1,187 @@
+import io
+import json
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from registry import roles
+from registry.models import RegisteredModel
+from registry.services import create_api_token
+
+FEATURES = ["duration", "amount", "age"]
+
+
+def _user(username, *groups, **extra):
+    user = User.objects.create_user(username, password=f"{username}-pass-123!", **extra)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def olivia(db):
+    """Owner of the credit model, a model developer."""
+    return _user("olivia", roles.MODEL_DEVELOPER, first_name="Olivia", last_name="Owen")
+
+
+@pytest.fixture
+def dan(db):
+    """Developer of the credit model."""
+    return _user("dan", roles.MODEL_DEVELOPER)
+
+
+@pytest.fixture
+def victor(db):
+    return _user("victor", roles.VALIDATOR)
+
+
+@pytest.fixture
+def rita(db):
+    return _user("rita", roles.RISK_OFFICER)
+
+
+@pytest.fixture
+def ada(db):
+    return _user("ada", roles.AUDITOR)
+
+
+@pytest.fixture
+def ci(db):
+    return _user("ci", roles.CI_SERVICE)
+
+
+@pytest.fixture
+def nobody(db):
+    """Logged in, but no role and no model."""
+    return _user("nobody")
+
+
+@pytest.fixture
+def credit_model(olivia, dan, victor, ci):
+    model = RegisteredModel.objects.create(
+        slug="credit-pd", name="Credit PD", purpose="Probability of default", owner=olivia,
+        developer=dan, validator=victor, risk_tier=1, tier_rationale="consumer credit")
+    model.ci_accounts.add(ci)
+    return model
+
+
+@pytest.fixture
+def other_model(olivia):
+    return RegisteredModel.objects.create(
+        slug="fraud", name="Fraud", purpose="Fraud score", owner=olivia, risk_tier=2,
+        tier_rationale="transactions")
+
+
+def token_for(user, *scopes, lifetime=timedelta(days=1), models=()):
+    _, plaintext = create_api_token(actor=None, user=user, name="test", scopes=list(scopes),
+                                    lifetime=lifetime, models=list(models))
+    return plaintext
+
+
+def api_as(user, *scopes, **kwargs) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user, *scopes, **kwargs)}")
+    return client
+
+
+@pytest.fixture
+def ci_api(ci, credit_model):
+    return api_as(ci, "register", "read")
+
+
+@pytest.fixture(scope="session")
+def training_frame():
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"duration": rng.integers(6, 72, 300),
+                          "amount": rng.normal(3000, 1000, 300),
+                          "age": rng.integers(19, 75, 300)})
+    frame["default"] = (frame.duration / 72 + rng.random(300) > 1.0).astype(int)
+    frame["sex"] = rng.choice(["male", "female"], 300)
+    return frame
+
+
+@pytest.fixture(scope="session")
+def xgb_booster(training_frame):
+    import xgboost
+
+    return xgboost.XGBClassifier(n_estimators=5, max_depth=2).fit(
+        training_frame[FEATURES], training_frame["default"]).get_booster()
+
+
+@pytest.fixture(scope="session")
+def xgb_json(xgb_booster) -> bytes:
+    return bytes(xgb_booster.save_raw("json"))
+
+
+@pytest.fixture(scope="session")
+def xgb_ubj(xgb_booster) -> bytes:
+    return bytes(xgb_booster.save_raw("ubj"))
+
+
+@pytest.fixture(scope="session")
+def lgbm_text(training_frame) -> bytes:
+    import lightgbm
+
+    model = lightgbm.LGBMClassifier(n_estimators=5, verbose=-1).fit(
+        training_frame[FEATURES], training_frame["default"])
+    return model.booster_.model_to_string().encode()
+
+
+@pytest.fixture(scope="session")
+def skops_bytes(training_frame) -> bytes:
+    import skops.io
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(training_frame[FEATURES], training_frame["default"])
+    return skops.io.dumps(model)
+
+
+@pytest.fixture(scope="session")
+def onnx_bytes() -> bytes:
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = numpy_helper.from_array(np.array([[0.1], [0.0002], [-0.01]], dtype=np.float32),
+                                      "weights")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["features", "weights"], ["margin"]),
+         helper.make_node("Sigmoid", ["margin"], ["probability"])],
+        "credit", [helper.make_tensor_value_info("features", TensorProto.FLOAT, [None, 3])],
+        [helper.make_tensor_value_info("probability", TensorProto.FLOAT, [None, 1])],
+        initializer=[weights])
+    model = helper.make_model(graph, producer_name="assay-tests", producer_version="1")
+    return model.SerializeToString()
+
+
+@pytest.fixture(scope="session")
+def dataset_csv(training_frame) -> bytes:
+    return training_frame.to_csv(index=False).encode()
+
+
+def register(client, slug, artifact: bytes | None, name="model.json", metadata=None,
+             **headers):
+    """POST a multipart registration; ``metadata`` may be a dict or a raw string."""
+    payload = {"metadata": metadata if isinstance(metadata, str) else json.dumps(metadata or {})}
+    if artifact is not None:
+        upload = io.BytesIO(artifact)
+        upload.name = name
+        payload["artifact"] = upload
+    return client.post(f"/api/v1/models/{slug}/versions/", payload, format="multipart",
+                       **headers)
+
+
+def upload_dataset(client, data: bytes, name="train.csv", roles=None):
+    upload = io.BytesIO(data)
+    upload.name = name
+    return client.post("/api/v1/datasets/", {
+        "file": upload, "name": name.rsplit(".", 1)[0],
+        "roles": json.dumps(roles if roles is not None else {"target": "default",
+                                                             "protected": ["sex"]})},
+        format="multipart")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
