@@ -41,7 +41,7 @@ SQLITE_REMOVE = [
 def _run(schema_editor, postgres, sqlite):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(postgres)
+        schema_editor.execute(postgres, params=None)  # None: the '%' in RAISE is no placeholder
     elif vendor == "sqlite":
         for statement in sqlite:
             schema_editor.execute(statement)
