@@ -23,7 +23,7 @@ def inventory(filters: InventoryFilters | None = None) -> QuerySet[RegisteredMod
     filters = filters or InventoryFilters()
     models = RegisteredModel.objects.select_related("owner", "developer", "validator").annotate(
         version_count=Count("versions", distinct=True),
-        latest_version=Max("versions__number"))
+        latest_version=Max("versions__number")).order_by("name")
     if filters.text:
         models = models.filter(Q(name__icontains=filters.text) | Q(slug__icontains=filters.text)
                                | Q(purpose__icontains=filters.text))
