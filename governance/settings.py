@@ -109,6 +109,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "governance" / "static"]
+# Serve straight from the source folders too, so a fresh checkout works before collectstatic.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Blob storage: content-addressed artifacts and datasets.
 ASSAY_STORAGE = env_str("ASSAY_STORAGE", "file")

@@ -32,6 +32,7 @@ def inventory_page(request):
         "statuses": RegisteredModel.Status.choices,
         "owners": selectors.model_owners(),
         "overdue_count": selectors.overdue_models().count(),
+        "total_count": selectors.inventory().count(),
     }
     template = ("registry/_inventory_table.html" if request.headers.get("HX-Request")
                 else "registry/inventory.html")

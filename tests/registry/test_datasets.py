@@ -1,5 +1,4 @@
 import io
-import json
 
 from registry.models import Blob, Dataset
 from tests.conftest import api_as, register, upload_dataset
