@@ -301,7 +301,7 @@ def queries(system, slug, total, n):
     return {op: timed([call] * n, 1, True) for op, call in ops.items()}
 
 
-def assay_query_counts(slug):
+def assay_query_counts(slug, total):
     code = f"""
 import json
 from django.db import connection
@@ -312,7 +312,7 @@ client = APIClient(); client.force_authenticate(User.objects.get(username='bench
 out = {{}}
 for name, url in [('list 100 versions', '/api/v1/models/{slug}/versions/?limit=100'),
                   ('filter by tag', '/api/v1/models/{slug}/versions/?limit=100&tag=champion'),
-                  ('fetch one version', '/api/v1/models/{slug}/versions/5000/'),
+                  ('fetch one version', '/api/v1/models/{slug}/versions/{total // 2}/'),
                   ('list (small model)', '/api/v1/models/reg-ka1-0/versions/?limit=100')]:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200, url
@@ -384,7 +384,7 @@ def main():
         for op in assay_q:
             rows.append((f"{op} (at {args.query_versions} versions)", assay_q[op], mlflow_q[op]))
             print(op, assay_q[op], mlflow_q[op], flush=True)
-        counts = assay_query_counts("query-model")
+        counts = assay_query_counts("query-model", args.query_versions)
     finally:
         for server in (assay_server, mlflow_server):
             server.send_signal(signal.SIGTERM)

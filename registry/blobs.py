@@ -48,12 +48,13 @@ def blob_transaction() -> Iterator[None]:
         _written_in_transaction.reset(token)
 
 
-def store_blob(data: bytes) -> Blob:
-    """Return the Blob for these bytes, writing them only if they are new."""
+def store_blob(data: bytes, digest: str | None = None) -> Blob:
+    """Return the Blob for these bytes, writing them only if they are new.
+    ``digest`` saves re-hashing when the caller already has the sha256."""
     written = _written_in_transaction.get()
     if written is None:
         raise RuntimeError("store_blob must run inside blob_transaction()")
-    digest = sha256_hex(data)
+    digest = digest or sha256_hex(data)
     existing = Blob.objects.filter(sha256=digest).first()
     if existing:
         return existing

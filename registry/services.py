@@ -15,6 +15,7 @@ from audit.snapshots import changed_fields, snapshot
 from registry.artifacts import ArtifactInfo, inspect_artifact
 from registry.blobs import blob_transaction, sha256_hex, store_blob
 from registry.errors import (
+    ArtifactFormatMismatch,
     DatasetSchemaMismatch,
     DuplicateModel,
     IdempotencyConflict,
@@ -112,6 +113,7 @@ def upload_dataset(*, actor, data: bytes, filename: str, name: str, roles: dict,
 @dataclass
 class VersionMetadata:
     artifact_format: str | None = None
+    artifact_sha256: str | None = None  # if given, the upload must hash to it
     framework_version: str = ""
     feature_names: list[str] | None = None
     training_dataset: int | None = None
@@ -151,12 +153,15 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"The artifact is {len(data)} bytes; the limit is {max_bytes}.",
                               limit=max_bytes)
+    digest = sha256_hex(data)
+    if metadata.artifact_sha256 and metadata.artifact_sha256 != digest:
+        raise ArtifactFormatMismatch("The artifact's sha256 is not the artifact_sha256 given in "
+                                     "metadata; the upload may be truncated.")
     info = inspect_artifact(data, filename, metadata.artifact_format)
     if metadata.feature_names:
         info = ArtifactInfo(info.format, info.framework, info.framework_version,
                             list(metadata.feature_names),
                             info.feature_types or ["float"] * len(metadata.feature_names))
-    digest = sha256_hex(data)
     with blob_transaction():
         # The row lock serialises registrations per model: numbers stay gap-free
         # and the duplicate checks below see every committed version.
@@ -176,7 +181,7 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
             return previous, False
         training = _resolve_dataset(metadata.training_dataset, "training_dataset", info)
         validation = _resolve_dataset(metadata.validation_dataset, "validation_dataset", info)
-        blob = store_blob(data)
+        blob = store_blob(data, digest)
         number = (model.versions.aggregate(last=Max("number"))["last"] or 0) + 1
         version = ModelVersion.objects.create(
             model=model, number=number, artifact=blob, artifact_format=info.format,

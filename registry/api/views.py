@@ -21,7 +21,6 @@ from registry.api.serializers import (
     VersionMetadataSerializer,
     VersionUploadSerializer,
 )
-from registry.errors import ArtifactFormatMismatch
 from registry.services import VersionMetadata
 from registry.uploads import complete_upload_data, limit_uploads, read_upload
 
@@ -43,10 +42,11 @@ def _readable_model(request, slug):
 
 
 def _created_or_existing(serializer_class, instance, created):
-    return Response(serializer_class(instance).data,
-                    status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-                    headers={"Location": serializer_class(instance).data.get("url", "")}
-                    if created and "url" in serializer_class.Meta.fields else None)
+    data = serializer_class(instance).data
+    if not created:
+        return Response(data, status=status.HTTP_200_OK)
+    return Response(data, status=status.HTTP_201_CREATED,
+                    headers={"Location": data["url"]} if "url" in data else None)
 
 
 class ModelListView(generics.GenericAPIView):
@@ -149,14 +149,9 @@ class VersionListView(generics.GenericAPIView):
             raise exceptions.ValidationError({"artifact": ["Attach the model file as the "
                                                            "'artifact' part."]})
         metadata = _parse_metadata(body.get("metadata", "{}"))
-        data = read_upload(artifact)
-        declared_sha = metadata.pop("artifact_sha256", None)
-        if declared_sha and declared_sha != services.sha256_hex(data):
-            raise ArtifactFormatMismatch("The artifact's sha256 is not the artifact_sha256 "
-                                         "given in metadata; the upload may be truncated.")
         version, created = services.register_version(
-            actor=request.user, model=model, data=data, filename=artifact.name,
-            metadata=VersionMetadata(**metadata),
+            actor=request.user, model=model, data=read_upload(artifact),
+            filename=artifact.name, metadata=VersionMetadata(**metadata),
             idempotency_key=request.headers.get("Idempotency-Key"),
             max_bytes=settings.ASSAY_MAX_ARTIFACT_BYTES)
         return _created_or_existing(ModelVersionSerializer, version, created)
