@@ -4,19 +4,9 @@ one admin action, and it calls the service too."""
 
 from django.contrib import admin, messages
 
+from audit.admin import ReadOnlyAdmin
 from registry import services
 from registry.models import ApiToken, Dataset, ModelVersion, RegisteredModel
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RegisteredModel)

@@ -129,3 +129,31 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
     def get_url(self, version) -> str:
         return f"/api/v1/models/{version.model.slug}/versions/{version.number}/"
+
+
+def version_document(version: ModelVersion) -> dict:
+    """The same document as ModelVersionSerializer, built without DRF's per-field
+    machinery: listing 100 versions is the registry's hottest read. A test keeps the
+    two identical; the serializer stays the schema's source of truth."""
+    return {
+        "model": version.model.slug,
+        "number": version.number,
+        "url": f"/api/v1/models/{version.model.slug}/versions/{version.number}/",
+        "status": version.status,
+        "artifact": {"sha256": version.artifact.sha256, "size": version.artifact.size},
+        "artifact_format": version.artifact_format,
+        "framework": version.framework,
+        "framework_version": version.framework_version,
+        "feature_names": version.feature_names,
+        "feature_types": version.feature_types,
+        "training_dataset": version.training_dataset_id,
+        "validation_dataset": version.validation_dataset_id,
+        "git_commit": version.git_commit,
+        "ci_run_url": version.ci_run_url,
+        "metrics": version.metrics,
+        "params": version.params,
+        "tags": [tag.name for tag in version.tags.all()],
+        "description": version.description,
+        "registered_by": version.registered_by.get_username(),
+        "created_at": serializers.DateTimeField().to_representation(version.created_at),
+    }

@@ -20,6 +20,7 @@ from registry.api.serializers import (
     RegisteredModelSerializer,
     VersionMetadataSerializer,
     VersionUploadSerializer,
+    version_document,
 )
 from registry.services import VersionMetadata
 from registry.uploads import complete_upload_data, limit_uploads, read_upload
@@ -35,18 +36,11 @@ def _model_or_404(slug):
 
 
 def _readable_model(request, slug):
-    require_scope(request, "read")
     require(access.can_view_inventory(request.user), "You have no role that may read the "
             "model inventory.")
-    return _model_or_404(slug)
-
-
-def _created_or_existing(serializer_class, instance, created):
-    data = serializer_class(instance).data
-    if not created:
-        return Response(data, status=status.HTTP_200_OK)
-    return Response(data, status=status.HTTP_201_CREATED,
-                    headers={"Location": data["url"]} if "url" in data else None)
+    model = _model_or_404(slug)
+    require_scope(request, "read", model)
+    return model
 
 
 class ModelListView(generics.GenericAPIView):
@@ -84,7 +78,8 @@ class ModelListView(generics.GenericAPIView):
         fields.pop("reason", None)
         ci_accounts = fields.pop("ci_accounts", [])
         model = services.create_model(actor=request.user, fields=fields, ci_accounts=ci_accounts)
-        return _created_or_existing(RegisteredModelSerializer, model, True)
+        data = RegisteredModelSerializer(model).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
 
 class ModelDetailView(APIView):
@@ -112,12 +107,19 @@ class ModelDetailView(APIView):
         return Response(RegisteredModelSerializer(model).data)
 
 
-class VersionListView(generics.GenericAPIView):
-    serializer_class = ModelVersionSerializer
+class UploadLimitMixin:
+    """Installs the size guard before DRF parses the body."""
+
+    upload_limit_setting = ""
 
     def initial(self, request, *args, **kwargs):
-        limit_uploads(request._request, settings.ASSAY_MAX_ARTIFACT_BYTES)
+        limit_uploads(request._request, getattr(settings, self.upload_limit_setting))
         super().initial(request, *args, **kwargs)
+
+
+class VersionListView(UploadLimitMixin, generics.GenericAPIView):
+    serializer_class = ModelVersionSerializer
+    upload_limit_setting = "ASSAY_MAX_ARTIFACT_BYTES"
 
     @extend_schema(summary="List a model's versions, newest first",
                    parameters=[OpenApiParameter("tag", str)],
@@ -126,7 +128,7 @@ class VersionListView(generics.GenericAPIView):
         model = _readable_model(request, slug)
         page = self.paginate_queryset(selectors.versions_of(model, request.query_params.get(
             "tag", "")))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response([version_document(v) for v in page])
 
     @extend_schema(
         summary="Register a version (multipart: artifact + metadata JSON)",
@@ -154,7 +156,8 @@ class VersionListView(generics.GenericAPIView):
             filename=artifact.name, metadata=VersionMetadata(**metadata),
             idempotency_key=request.headers.get("Idempotency-Key"),
             max_bytes=settings.ASSAY_MAX_ARTIFACT_BYTES)
-        return _created_or_existing(ModelVersionSerializer, version, created)
+        return Response(version_document(version),
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 def _parse_metadata(raw) -> dict:
@@ -180,15 +183,12 @@ class VersionDetailView(APIView):
         version = selectors.version_of(model, number)
         if version is None:
             raise exceptions.NotFound(f"{slug} has no version {number}.")
-        return Response(ModelVersionSerializer(version).data)
+        return Response(version_document(version))
 
 
-class DatasetListView(generics.GenericAPIView):
+class DatasetListView(UploadLimitMixin, generics.GenericAPIView):
     serializer_class = DatasetSerializer
-
-    def initial(self, request, *args, **kwargs):
-        limit_uploads(request._request, settings.ASSAY_MAX_DATASET_BYTES)
-        super().initial(request, *args, **kwargs)
+    upload_limit_setting = "ASSAY_MAX_DATASET_BYTES"
 
     @extend_schema(summary="List datasets", responses={200: DatasetSerializer(many=True)})
     def get(self, request):

@@ -1,5 +1,6 @@
 """A risk officer in a real browser (Debian's chromium driven by Playwright)."""
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -12,8 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("ASSAY_SCREENSHOTS", "test-artifacts/screenshots"))
 
 
-@pytest.fixture
-def page():
+@contextlib.contextmanager
+def browser_page(javascript=True):
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (make install installs it)")
@@ -28,19 +29,32 @@ def page():
             executable_path=chromium,
             args=["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+        context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                      java_script_enabled=javascript)
+        try:
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f"{username}-pass-123!")
+    page.click("button[type=submit]")
+
+
+@pytest.fixture
+def page():
+    with browser_page() as page:
+        yield page
 
 
 def test_risk_officer_filters_inventory_and_reads_a_model(page, live_server, rita, ci_api,
                                                           other_model, xgb_json):
     register(ci_api, "credit-pd", xgb_json, metadata={"git_commit": "9f8e7d6c5b",
                                                       "metrics": {"auc": 0.79}})
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", "rita")
-    page.fill("#id_password", "rita-pass-123!")
-    page.click("button[type=submit]")
+    log_in(page, live_server, "rita")
     page.wait_for_selector("h1:has-text('Model inventory')")
     page.screenshot(path=SHOTS / "1-inventory.png", full_page=True)
 
@@ -62,22 +76,9 @@ def test_risk_officer_filters_inventory_and_reads_a_model(page, live_server, rit
 
 
 def test_filters_work_without_javascript(live_server, rita, credit_model, other_model):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_context(java_script_enabled=False).new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", "rita")
-        page.fill("#id_password", "rita-pass-123!")
-        page.click("button[type=submit]")
+    with browser_page(javascript=False) as page:
+        log_in(page, live_server, "rita")
         page.select_option("select[name=tier]", "2")
         page.click("button:has-text('Filter')")
         text = page.inner_text("#inventory-table")
-        browser.close()
     assert "Fraud" in text and "Credit PD" not in text

@@ -156,3 +156,15 @@ def test_validator_may_not_register(victor, credit_model, xgb_json):
 
 def test_ci_account_not_listed_on_model_is_denied(ci, credit_model, other_model, xgb_json):
     _problem(register(api_as(ci, "register"), "fraud", xgb_json), 403, "permission-denied")
+
+
+def test_fast_version_document_equals_the_serializer(ci_api, dataset_csv, xgb_json):
+    from registry.api.serializers import ModelVersionSerializer, version_document
+    from tests.conftest import upload_dataset
+
+    dataset_id = upload_dataset(ci_api, dataset_csv).json()["id"]
+    register(ci_api, "credit-pd", xgb_json, metadata={
+        "training_dataset": dataset_id, "tags": ["b", "a"], "metrics": {"auc": 0.7},
+        "params": {"depth": 2}, "git_commit": "abcdef1", "description": "d"})
+    version = ModelVersion.objects.get()
+    assert version_document(version) == ModelVersionSerializer(version).data
