@@ -278,6 +278,9 @@ versions = ModelVersion.objects.bulk_create([ModelVersion(
     for i, blob in enumerate(blobs)], batch_size=2000)
 VersionTag.objects.bulk_create([VersionTag(version=v, name='champion')
                                 for v in versions if v.number % 100 == 0])
+from django.db import connection
+with connection.cursor() as cursor:  # what autovacuum would do soon after a bulk load
+    cursor.execute('ANALYZE')
 """
     subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
                    env=_assay_env(), check=True)

@@ -50,8 +50,9 @@ def model_by_slug(slug: str) -> RegisteredModel | None:
 
 
 def versions_of(model: RegisteredModel, tag: str = "") -> QuerySet[ModelVersion]:
+    # No join to the model: callers already hold it (version_document takes it).
     versions = (ModelVersion.objects.filter(model=model)
-                .select_related("artifact", "registered_by", "model")
+                .select_related("artifact", "registered_by")
                 .prefetch_related(Prefetch("tags", queryset=VersionTag.objects.order_by("name")))
                 .order_by("-number"))
     if tag:

@@ -131,14 +131,15 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         return f"/api/v1/models/{version.model.slug}/versions/{version.number}/"
 
 
-def version_document(version: ModelVersion) -> dict:
+def version_document(version: ModelVersion, model: RegisteredModel | None = None) -> dict:
     """The same document as ModelVersionSerializer, built without DRF's per-field
     machinery: listing 100 versions is the registry's hottest read. A test keeps the
     two identical; the serializer stays the schema's source of truth."""
+    slug = (model or version.model).slug
     return {
-        "model": version.model.slug,
+        "model": slug,
         "number": version.number,
-        "url": f"/api/v1/models/{version.model.slug}/versions/{version.number}/",
+        "url": f"/api/v1/models/{slug}/versions/{version.number}/",
         "status": version.status,
         "artifact": {"sha256": version.artifact.sha256, "size": version.artifact.size},
         "artifact_format": version.artifact_format,

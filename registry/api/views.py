@@ -128,7 +128,7 @@ class VersionListView(UploadLimitMixin, generics.GenericAPIView):
         model = _readable_model(request, slug)
         page = self.paginate_queryset(selectors.versions_of(model, request.query_params.get(
             "tag", "")))
-        return self.get_paginated_response([version_document(v) for v in page])
+        return self.get_paginated_response([version_document(v, model) for v in page])
 
     @extend_schema(
         summary="Register a version (multipart: artifact + metadata JSON)",
@@ -183,7 +183,7 @@ class VersionDetailView(APIView):
         version = selectors.version_of(model, number)
         if version is None:
             raise exceptions.NotFound(f"{slug} has no version {number}.")
-        return Response(version_document(version))
+        return Response(version_document(version, model))
 
 
 class DatasetListView(UploadLimitMixin, generics.GenericAPIView):
