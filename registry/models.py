@@ -172,6 +172,7 @@ class VersionTag(models.Model):
     name = models.CharField(max_length=100)
 
     class Meta:
+        ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["version", "name"],
                                                name="tag_once_per_version")]
         indexes = [models.Index(fields=["name", "version"])]

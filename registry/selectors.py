@@ -53,7 +53,8 @@ def versions_of(model: RegisteredModel, tag: str = "") -> QuerySet[ModelVersion]
     # No join to the model: callers already hold it (version_document takes it).
     versions = (ModelVersion.objects.filter(model=model)
                 .select_related("artifact", "registered_by")
-                .prefetch_related(Prefetch("tags", queryset=VersionTag.objects.order_by("name")))
+                .prefetch_related(Prefetch("tags", queryset=VersionTag.objects.all(),
+                                           to_attr="tag_list"))
                 .order_by("-number"))
     if tag:
         versions = versions.filter(tags__name=tag)

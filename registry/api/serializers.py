@@ -131,6 +131,9 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         return f"/api/v1/models/{version.model.slug}/versions/{version.number}/"
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 def version_document(version: ModelVersion, model: RegisteredModel | None = None) -> dict:
     """The same document as ModelVersionSerializer, built without DRF's per-field
     machinery: listing 100 versions is the registry's hottest read. A test keeps the
@@ -153,8 +156,9 @@ def version_document(version: ModelVersion, model: RegisteredModel | None = None
         "ci_run_url": version.ci_run_url,
         "metrics": version.metrics,
         "params": version.params,
-        "tags": [tag.name for tag in version.tags.all()],
+        "tags": [tag.name for tag in (version.tag_list if hasattr(version, "tag_list")
+                                      else version.tags.all())],
         "description": version.description,
         "registered_by": version.registered_by.get_username(),
-        "created_at": serializers.DateTimeField().to_representation(version.created_at),
+        "created_at": _DATETIME.to_representation(version.created_at),
     }
