@@ -66,6 +66,11 @@ class RegisteredModel(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def regulatory_scope_labels(self) -> list[str]:
+        labels = dict(RegulatoryScope.choices)
+        return [labels.get(code, code) for code in self.regulatory_scope]
+
 
 class Blob(models.Model):
     """Content-addressed bytes in the blob storage; the sha256 is the identity."""

@@ -21,7 +21,7 @@ from audit.context import change_context
 from governance.demo.training import PROTECTED, TARGET, train_all
 from registry import roles
 from registry.models import ApiToken
-from registry.services import create_api_token
+from registry.services import create_api_token, revoke_api_token
 
 DEMO_USERS = [
     # username, full name, global roles, superuser
@@ -85,6 +85,8 @@ class Command(BaseCommand):
         passwords = self._seed_users()
         owner_token, ci_token = self._tokens()
         url = f"http://127.0.0.1:{options['port']}"
+        # `kill` (SIGTERM) stops the demo as cleanly as Ctrl-C: the server and worker too.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         children = self._start_services(options["port"], demo_dir)
         try:
             self._wait_healthy(url, children)
@@ -126,7 +128,9 @@ class Command(BaseCommand):
     def _tokens(self) -> tuple[str, str]:
         User = get_user_model()
         with change_context("cli"):
-            ApiToken.objects.filter(name__startswith="demo ").delete()
+            # A re-run replaces the demo tokens: revoked (audited), never deleted.
+            for token in ApiToken.objects.filter(name__startswith="demo ", revoked_at=None):
+                revoke_api_token(actor=None, token=token, reason="demo restarted")
             _, owner_token = create_api_token(
                 actor=None, user=User.objects.get(username="olivia"), name="demo olivia",
                 scopes=["read", "register", "manage"], lifetime=timedelta(days=7))
