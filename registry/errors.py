@@ -15,60 +15,88 @@ class RegistryError(Exception):
 
 
 class PickleRefused(RegistryError):
+    """Loading a pickle runs arbitrary code. Save XGBoost as JSON/UBJ, LightGBM as text, scikit-learn with skops, or export to ONNX."""
+
     problem_type = "pickle-refused"
     title = "Pickle-based artifacts are refused"
     status = 415
 
 
 class ArtifactFormatMismatch(RegistryError):
+    """Declare the artifact_format the file really has, or leave it out to let Assay detect it; check artifact_sha256 if you sent one."""
+
     problem_type = "artifact-format-mismatch"
     title = "The artifact's content does not match its declared format"
     status = 422
 
 
 class UnreadableArtifact(RegistryError):
+    """Send a model saved by its framework's own save function, in one of the accepted formats."""
+
     problem_type = "unreadable-artifact"
     title = "The artifact could not be read"
     status = 422
 
 
 class PayloadTooLarge(RegistryError):
+    """The limit is set by ASSAY_MAX_ARTIFACT_BYTES / ASSAY_MAX_DATASET_BYTES; nothing was stored."""
+
     problem_type = "payload-too-large"
     title = "The upload is larger than this server accepts"
     status = 413
 
 
 class DatasetSchemaMismatch(RegistryError):
+    """Make the declared roles name columns that exist, each in one role; see missing_columns."""
+
     problem_type = "dataset-schema-mismatch"
     title = "The dataset's columns do not match the declared roles"
     status = 422
 
 
 class UnreadableDataset(RegistryError):
+    """Upload a UTF-8 CSV with a header row, or a Parquet file."""
+
     problem_type = "unreadable-dataset"
     title = "The dataset could not be read"
     status = 422
 
 
 class UnknownReference(RegistryError):
+    """Create the user or upload the dataset first, then refer to it; see 'field'."""
+
     problem_type = "unknown-reference"
     title = "The request refers to something that does not exist"
     status = 422
 
 
 class IdempotencyConflict(RegistryError):
+    """Use a new Idempotency-Key for a new artifact; a retry must resend the same file."""
+
     problem_type = "idempotency-conflict"
     title = "This Idempotency-Key was already used for a different request"
     status = 409
 
 
 class DuplicateModel(RegistryError):
+    """Choose another slug, or PATCH the existing entry."""
+
     problem_type = "duplicate-model"
     title = "A model with this slug already exists"
     status = 409
 
 
 class BlobCorrupted(RegistryError):
+    """A stored file changed after upload; restore it from backup and report it to the auditors."""
+
     problem_type = "blob-corrupted"
     title = "A stored file no longer matches its recorded sha256"
     status = 500
+
+
+class IncompleteUpload(RegistryError):
+    """The client disconnected or sent less than its Content-Length; send the request again."""
+
+    problem_type = "incomplete-upload"
+    title = "The upload ended before all its bytes arrived"
+    status = 400

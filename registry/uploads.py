@@ -2,16 +2,10 @@
 
 from django.core.files.uploadhandler import FileUploadHandler
 
-from registry.errors import PayloadTooLarge, RegistryError
+from registry.errors import IncompleteUpload, PayloadTooLarge
 
 # Multipart framing and the metadata part ride on top of the file itself.
 _ENVELOPE_ALLOWANCE = 1024 * 1024
-
-
-class IncompleteUpload(RegistryError):
-    problem_type = "incomplete-upload"
-    title = "The upload ended before all its bytes arrived"
-    status = 400
 
 
 class SizeLimitedUploadHandler(FileUploadHandler):

@@ -19,3 +19,11 @@ def test_swagger_ui_is_served_without_inline_script(db):
 def test_problem_types_are_documented(db):
     body = Client().get("/api/problems/pickle-refused").json()
     assert body["title"] == "Pickle-based artifacts are refused"
+
+
+def test_every_registry_error_has_a_documented_remedy(db):
+    from registry.errors import RegistryError
+
+    for error in RegistryError.__subclasses__():
+        body = Client().get(f"/api/problems/{error.problem_type}").json()
+        assert body["title"] == error.title and body["remedy"], error
