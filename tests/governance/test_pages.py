@@ -96,3 +96,17 @@ def test_login_form_requires_csrf(olivia):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/login/", {"username": "olivia", "password": "olivia-pass-123!"})
     assert response.status_code == 403
+
+
+def test_admin_role_change_is_audited(olivia, django_user_model):
+    from django.contrib.auth.models import Group
+
+    root = django_user_model.objects.create_superuser("root", password="root-pass-123!")
+    auditor = Group.objects.get(name="Auditor")
+    response = client_for(root).post(f"/admin/auth/user/{olivia.pk}/change/", {
+        "username": "olivia", "first_name": "Olivia", "last_name": "Owen", "is_active": "on",
+        "groups": [auditor.pk], "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    assert response.status_code == 302, response.content[:2000]
+    event = AuditEvent.objects.get(action="auth.user.changed")
+    assert event.after["groups"] == ["Auditor"] and event.before["groups"] == ["Model developer"]
+    assert "password" not in event.after and event.actor_name == "root"

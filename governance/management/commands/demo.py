@@ -16,8 +16,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from audit.context import change_context
+from audit.services import record_event
 from governance.demo.training import PROTECTED, TARGET, train_all
 from registry import roles
 from registry.models import ApiToken
@@ -114,14 +116,18 @@ class Command(BaseCommand):
         passwords = {}
         for username, full_name, group_names, superuser in DEMO_USERS:
             first, _, last = full_name.partition(" ")
-            user, _ = User.objects.get_or_create(username=username)
-            user.first_name, user.last_name = first, last
-            user.email = f"{username}@bank.example"
-            user.is_superuser = user.is_staff = superuser
             password = secrets.token_urlsafe(9)
-            user.set_password(password)
-            user.save()
-            user.groups.set(Group.objects.filter(name__in=group_names))
+            with change_context("cli"), transaction.atomic():
+                user, _ = User.objects.get_or_create(username=username)
+                user.first_name, user.last_name = first, last
+                user.email = f"{username}@bank.example"
+                user.is_superuser = user.is_staff = superuser
+                user.set_password(password)
+                user.save()
+                user.groups.set(Group.objects.filter(name__in=group_names))
+                record_event(actor=None, action="auth.user.seeded", target=user,
+                             after={"username": username, "groups": sorted(group_names),
+                                    "is_superuser": superuser}, reason="make demo")
             passwords[username] = password
         return passwords
 
