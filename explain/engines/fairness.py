@@ -1,0 +1,152 @@
+"""Group fairness metrics, vectorised, with fairlearn's definitions.
+
+Everything is computed from one table of counts per (group, y_true, y_pred) cell,
+built with a single ``np.bincount``; the bootstrap resamples those cell counts
+(a multinomial draw is the same as resampling rows for count-based metrics), so its
+cost does not grow with the number of rows. No Django, no pandas needed by callers.
+
+Definitions (fairlearn 0.13, ``MetricFrame`` and ``fairlearn.metrics``):
+selection rate = P(pred=1); TPR = P(pred=1 | y=1); FPR = P(pred=1 | y=0);
+PPV = P(y=1 | pred=1); demographic parity difference/ratio = max-min / min÷max of the
+selection rates between groups; equalized odds difference = max(TPR diff, FPR diff),
+ratio = min(TPR ratio, FPR ratio); equal opportunity difference = TPR difference.
+A rate with an empty denominator is NaN; the four-fifths rule flags a selection-rate
+ratio below 0.8 against the most-favoured group.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FOUR_FIFTHS = 0.8
+RATES = ("selection_rate", "tpr", "fpr", "ppv")
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Per-group counts: columns are the cells (y=0,p=0), (0,1), (1,0), (1,1)."""
+
+    labels: list[tuple[str, ...]]
+    counts: np.ndarray  # shape [n_groups, 4]
+
+
+@dataclass
+class FairnessResult:
+    attributes: tuple[str, ...]
+    groups: list[dict]
+    summary: dict
+    confidence_intervals: dict = field(default_factory=dict)
+
+
+def _encode(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """One integer code per row for the combination of the given attribute columns."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    uniques_per_column = []
+    for column in columns:
+        uniques, inverse = np.unique(np.asarray(column).astype(str), return_inverse=True)
+        codes = codes * len(uniques) + inverse
+        uniques_per_column.append(uniques)
+    present, compact = np.unique(codes, return_inverse=True)
+    labels = []
+    for code in present:
+        parts = []
+        for uniques in reversed(uniques_per_column):
+            code, index = divmod(int(code), len(uniques))
+            parts.append(str(uniques[index]))
+        labels.append(tuple(reversed(parts)))
+    return compact, labels
+
+
+def group_table(y_true: np.ndarray, y_pred: np.ndarray, attributes: list[np.ndarray]) -> GroupTable:
+    y_true = np.asarray(y_true).astype(np.int64)
+    y_pred = np.asarray(y_pred).astype(np.int64)
+    if not (np.isin(y_true, (0, 1)).all() and np.isin(y_pred, (0, 1)).all()):
+        raise ValueError("y_true and y_pred must be 0/1")
+    group, labels = _encode(attributes)
+    cell = group * 4 + y_true * 2 + y_pred
+    counts = np.bincount(cell, minlength=len(labels) * 4).reshape(len(labels), 4)
+    return GroupTable(labels, counts)
+
+
+def rates(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Rates per row of a [..., 4] count array; NaN where undefined."""
+    counts = counts.astype(np.float64)
+    tn, fp, fn, tp = counts[..., 0], counts[..., 1], counts[..., 2], counts[..., 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "selection_rate": (fp + tp) / (tn + fp + fn + tp),
+            "tpr": tp / (tp + fn),
+            "fpr": fp / (fp + tn),
+            "ppv": tp / (tp + fp),
+        }
+
+
+def _between(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(max - min, min / max) over the last axis, ignoring NaN groups."""
+    high, low = np.nanmax(values, axis=-1), np.nanmin(values, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return high - low, np.where(high > 0, low / high, np.nan)
+
+
+def disparities(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Fairlearn's between-group disparities for [..., n_groups, 4] counts."""
+    r = rates(counts)
+    dp_diff, dp_ratio = _between(r["selection_rate"])
+    tpr_diff, tpr_ratio = _between(r["tpr"])
+    fpr_diff, fpr_ratio = _between(r["fpr"])
+    return {
+        "demographic_parity_difference": dp_diff,
+        "demographic_parity_ratio": dp_ratio,
+        "equalized_odds_difference": np.maximum(tpr_diff, fpr_diff),
+        "equalized_odds_ratio": np.minimum(tpr_ratio, fpr_ratio),
+        "equal_opportunity_difference": tpr_diff,
+    }
+
+
+def _to_overall(counts: np.ndarray) -> dict[str, float]:
+    """Largest gap between a group's rate and the overall rate (fairlearn's to_overall)."""
+    per_group, overall = rates(counts), rates(counts.sum(axis=0))
+    return {f"{name}_max_gap_to_overall": float(np.nanmax(np.abs(per_group[name] -
+                                                                 overall[name])))
+            for name in ("selection_rate", "tpr", "fpr")}
+
+
+def bootstrap(counts: np.ndarray, n_boot: int, seed: int, level: float = 0.95) -> dict:
+    """Percentile intervals for every group rate and disparity, resampling the rows."""
+    rng = np.random.default_rng(seed)
+    flat = counts.reshape(-1)
+    n = int(flat.sum())
+    draws = rng.multinomial(n, flat / n, size=n_boot).reshape(n_boot, *counts.shape)
+    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+    intervals: dict = {}
+    with np.errstate(all="ignore"):
+        for name, values in rates(draws).items():
+            intervals[name] = np.nanpercentile(values, [lo, hi], axis=0).T.tolist()
+        for name, values in disparities(draws).items():
+            intervals[name] = np.nanpercentile(values, [lo, hi]).tolist()
+    return intervals
+
+
+def fairness_report(y_true, y_pred, attributes: dict[str, np.ndarray], *,
+                    n_boot: int = 0, seed: int = 0) -> FairnessResult:
+    """Per-group rates and disparities for the combination of ``attributes``."""
+    names = tuple(attributes)
+    table = group_table(y_true, y_pred, [attributes[name] for name in names])
+    group_rates = rates(table.counts)
+    favoured = int(np.nanargmax(group_rates["selection_rate"]))
+    top = group_rates["selection_rate"][favoured]
+    groups = []
+    for index, label in enumerate(table.labels):
+        selection = group_rates["selection_rate"][index]
+        ratio = float(selection / top) if top > 0 else float("nan")
+        groups.append({"group": dict(zip(names, label, strict=True)),
+                       "count": int(table.counts[index].sum()),
+                       **{name: float(group_rates[name][index]) for name in RATES},
+                       "selection_rate_ratio_to_favoured": ratio,
+                       "four_fifths_flag": bool(ratio < FOUR_FIFTHS)})
+    summary: dict[str, object] = {name: float(value)
+                                  for name, value in disparities(table.counts).items()}
+    summary |= _to_overall(table.counts)
+    summary["most_favoured_group"] = dict(zip(names, table.labels[favoured], strict=True))
+    intervals = bootstrap(table.counts, n_boot, seed) if n_boot else {}
+    return FairnessResult(names, groups, summary, intervals)
