@@ -14,9 +14,11 @@ A rate with an empty denominator is NaN; the four-fifths rule flags a selection-
 ratio below 0.8 against the most-favoured group.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 FOUR_FIFTHS = 0.8
 RATES = ("selection_rate", "tpr", "fpr", "ppv")
@@ -38,34 +40,48 @@ class FairnessResult:
     confidence_intervals: dict = field(default_factory=dict)
 
 
-def _encode(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """One integer code per row for the combination of the given attribute columns."""
-    codes = np.zeros(len(columns[0]), dtype=np.int64)
-    uniques_per_column = []
-    for column in columns:
-        uniques, inverse = np.unique(np.asarray(column).astype(str), return_inverse=True)
-        codes = codes * len(uniques) + inverse
-        uniques_per_column.append(uniques)
-    present, compact = np.unique(codes, return_inverse=True)
-    labels = []
-    for code in present:
-        parts = []
-        for uniques in reversed(uniques_per_column):
-            code, index = divmod(int(code), len(uniques))
-            parts.append(str(uniques[index]))
-        labels.append(tuple(reversed(parts)))
-    return compact, labels
+def _factorize(column) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, labels) with sorted labels; categorical columns reuse their codes."""
+    if isinstance(getattr(column, "dtype", None), pd.CategoricalDtype):
+        categorical = column.cat.remove_unused_categories().cat.as_ordered()
+        order = np.argsort(np.asarray(categorical.cat.categories).astype(str))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes = np.asarray(categorical.cat.codes)
+        labels = np.asarray(categorical.cat.categories).astype(str)[order]
+        if (codes < 0).any():
+            raise ValueError(_MISSING)
+        return rank[codes], labels
+    codes, labels = pd.factorize(np.asarray(column), sort=True)
+    if (codes < 0).any():
+        raise ValueError(_MISSING)
+    return codes, np.asarray(labels).astype(str)
 
 
-def group_table(y_true: np.ndarray, y_pred: np.ndarray, attributes: list[np.ndarray]) -> GroupTable:
-    y_true = np.asarray(y_true).astype(np.int64)
-    y_pred = np.asarray(y_pred).astype(np.int64)
-    if not (np.isin(y_true, (0, 1)).all() and np.isin(y_pred, (0, 1)).all()):
-        raise ValueError("y_true and y_pred must be 0/1")
-    group, labels = _encode(attributes)
-    cell = group * 4 + y_true * 2 + y_pred
-    counts = np.bincount(cell, minlength=len(labels) * 4).reshape(len(labels), 4)
-    return GroupTable(labels, counts)
+_MISSING = ("protected attribute values must not be missing; map them to an explicit "
+            "'unknown' group first")
+
+
+def group_table(y_true: np.ndarray, y_pred: np.ndarray, attributes: list) -> GroupTable:
+    y_true = np.asarray(y_true).astype(np.int64, copy=False)
+    y_pred = np.asarray(y_pred).astype(np.int64, copy=False)
+    for values in (y_true, y_pred):
+        if len(values) and (values.min() < 0 or values.max() > 1):
+            raise ValueError("y_true and y_pred must be 0/1")
+    # One code per combination of attribute values (the intersection), then one
+    # bincount over (combination, y_true, y_pred); empty combinations are dropped.
+    combination = np.zeros(len(y_true), dtype=np.int64)
+    label_sets = []
+    for column in attributes:
+        codes, labels = _factorize(column)
+        combination = combination * len(labels) + codes
+        label_sets.append(labels)
+    size = int(np.prod([len(labels) for labels in label_sets]))
+    cells = np.bincount(combination * 4 + y_true * 2 + y_pred, minlength=size * 4)
+    counts = cells.reshape(size, 4)
+    present = np.flatnonzero(counts.sum(axis=1))
+    names = [tuple(str(label) for label in combo) for combo in itertools.product(*label_sets)]
+    return GroupTable([names[i] for i in present], counts[present])
 
 
 def rates(counts: np.ndarray) -> dict[str, np.ndarray]:

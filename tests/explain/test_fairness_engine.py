@@ -121,3 +121,16 @@ def test_bootstrap_interval_contains_estimate_and_is_reproducible(german):
 def test_non_binary_labels_are_refused():
     with pytest.raises(ValueError, match="0/1"):
         group_table(np.array([0, 2]), np.array([0, 1]), [np.array(["a", "b"])])
+
+
+def test_categorical_and_plain_columns_give_the_same_report(german):
+    plain = {"sex": german["sex"], "age": german["age"]}
+    categorical = {name: pd.Series(values, dtype="category") for name, values in plain.items()}
+    first = fairness_report(german["y_true"], german["y_pred"], plain)
+    second = fairness_report(german["y_true"], german["y_pred"], categorical)
+    assert first.groups == second.groups and first.summary == second.summary
+
+
+def test_missing_attribute_value_is_refused():
+    with pytest.raises(ValueError, match="unknown"):
+        group_table(np.array([0, 1]), np.array([0, 1]), [np.array(["a", None], dtype=object)])
