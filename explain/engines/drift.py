@@ -1,0 +1,82 @@
+"""Population stability (PSI) and Kolmogorov-Smirnov drift per feature.
+
+PSI depends on how the reference is binned, so the recipe (binning, number of bins,
+epsilon for empty bins) travels with every result. Bins come from the reference only;
+comparison values outside the reference range fall into the outer bins and are counted
+as out of range. Missing values are counted, not binned.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+BANDS = ((0.1, "stable"), (0.25, "moderate shift"), (float("inf"), "significant shift"))
+
+
+@dataclass(frozen=True)
+class DriftRecipe:
+    binning: str = "quantile"  # or "uniform"
+    bins: int = 10
+    epsilon: float = 1e-4  # replaces an empty bin's share, so log() stays finite
+
+    def __post_init__(self):
+        if self.binning not in ("quantile", "uniform"):
+            raise ValueError("binning must be 'quantile' or 'uniform'")
+        if self.bins < 2 or self.epsilon <= 0:
+            raise ValueError("need at least 2 bins and a positive epsilon")
+
+
+def band(psi: float) -> str:
+    return next(label for limit, label in BANDS if psi < limit)
+
+
+def bin_edges(reference: np.ndarray, recipe: DriftRecipe) -> np.ndarray:
+    values = reference[~np.isnan(reference)]
+    if recipe.binning == "quantile":
+        edges = np.quantile(values, np.linspace(0, 1, recipe.bins + 1))
+    else:
+        edges = np.linspace(values.min(), values.max(), recipe.bins + 1)
+    return np.unique(edges)  # ties (e.g. a binary feature) merge bins
+
+
+def psi(reference: np.ndarray, comparison: np.ndarray, recipe: DriftRecipe) -> dict:
+    edges = bin_edges(reference, recipe)
+    ref, cmp_ = reference[~np.isnan(reference)], comparison[~np.isnan(comparison)]
+    inner = edges[1:-1]
+    # Right-closed inner edges; values beyond the reference range go to the outer bins.
+    ref_counts = np.bincount(np.searchsorted(inner, ref, side="left"), minlength=len(edges) - 1)
+    cmp_counts = np.bincount(np.searchsorted(inner, cmp_, side="left"), minlength=len(edges) - 1)
+    ref_share = np.maximum(ref_counts / max(len(ref), 1), recipe.epsilon)
+    cmp_share = np.maximum(cmp_counts / max(len(cmp_), 1), recipe.epsilon)
+    value = float(np.sum((cmp_share - ref_share) * np.log(cmp_share / ref_share)))
+    return {"psi": value, "band": band(value), "edges": edges.tolist(),
+            "reference_counts": ref_counts.tolist(), "comparison_counts": cmp_counts.tolist(),
+            "out_of_range": int(np.sum((cmp_ < edges[0]) | (cmp_ > edges[-1])))}
+
+
+def ks(reference: np.ndarray, comparison: np.ndarray) -> float:
+    """Two-sample KS statistic: the largest gap between the empirical CDFs."""
+    ref = np.sort(reference[~np.isnan(reference)])
+    cmp_ = np.sort(comparison[~np.isnan(comparison)])
+    points = np.concatenate([ref, cmp_])
+    gap = (np.searchsorted(ref, points, side="right") / len(ref)
+           - np.searchsorted(cmp_, points, side="right") / len(cmp_))
+    return float(np.max(np.abs(gap)))
+
+
+def drift_report(reference: dict[str, np.ndarray], comparison: dict[str, np.ndarray],
+                 recipe: DriftRecipe | None = None) -> dict:
+    """PSI, KS, missing counts and schema differences for every shared numeric feature."""
+    recipe = recipe or DriftRecipe()
+    shared = [name for name in reference if name in comparison]
+    features = {}
+    for name in shared:
+        ref = np.asarray(reference[name], dtype=np.float64)
+        cmp_ = np.asarray(comparison[name], dtype=np.float64)
+        result = psi(ref, cmp_, recipe)
+        result |= {"ks": ks(ref, cmp_), "missing_reference": int(np.isnan(ref).sum()),
+                   "missing_comparison": int(np.isnan(cmp_).sum())}
+        features[name] = result
+    return {"recipe": asdict(recipe), "features": features,
+            "only_in_reference": sorted(set(reference) - set(comparison)),
+            "only_in_comparison": sorted(set(comparison) - set(reference))}
