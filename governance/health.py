@@ -22,7 +22,7 @@ def _check_database():
 def _check_broker():
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
-        return conn.transport_cls if isinstance(conn.transport_cls, str) else conn.as_uri()
+        return conn.as_uri()  # the password, if any, is masked
 
 
 def _check_storage():

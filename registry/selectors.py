@@ -3,6 +3,7 @@
 import hmac
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -95,7 +96,5 @@ def tokens_of(user) -> QuerySet[ApiToken]:
 
 
 def model_owners():
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.filter(owned_models__isnull=False).distinct().order_by(
         "username")

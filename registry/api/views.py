@@ -156,18 +156,15 @@ class VersionListView(UploadLimitMixin, generics.GenericAPIView):
             filename=artifact.name, metadata=VersionMetadata(**metadata),
             idempotency_key=request.headers.get("Idempotency-Key"),
             max_bytes=settings.ASSAY_MAX_ARTIFACT_BYTES)
-        return Response(version_document(version),
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        document = version_document(version, model)
+        if not created:
+            return Response(document, status=status.HTTP_200_OK)
+        return Response(document, status=status.HTTP_201_CREATED,
+                        headers={"Location": document["url"]})
 
 
 def _parse_metadata(raw) -> dict:
-    if isinstance(raw, dict):
-        document = raw
-    else:
-        try:
-            document = json.loads(raw or "{}")
-        except ValueError as error:
-            raise exceptions.ParseError(f"'metadata' is not valid JSON: {error}") from None
+    document = raw if isinstance(raw, dict) else _parse_json_field("metadata", raw or "{}")
     if not isinstance(document, dict):
         raise exceptions.ParseError("'metadata' must be a JSON object.")
     serializer = VersionMetadataSerializer(data=document)

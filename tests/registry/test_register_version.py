@@ -168,3 +168,8 @@ def test_fast_version_document_equals_the_serializer(ci_api, dataset_csv, xgb_js
         "params": {"depth": 2}, "git_commit": "abcdef1", "description": "d"})
     version = ModelVersion.objects.get()
     assert version_document(version) == ModelVersionSerializer(version).data
+
+
+def test_created_version_has_location_header(ci_api, xgb_json):
+    response = register(ci_api, "credit-pd", xgb_json)
+    assert response["Location"] == "/api/v1/models/credit-pd/versions/1/"
