@@ -1,0 +1,58 @@
+"""Drift for 50 features at 1M rows: Assay's engine against scipy's ks_2samp per feature
+(the peer for KS; PSI has no reference library, its numbers are checked in the tests).
+Appends to benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/drift.py --rows 1000000 --features 50
+"""
+
+import argparse
+import datetime as dt
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy
+from scipy.stats import ks_2samp
+
+from explain.engines.drift import DriftRecipe, drift_report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--features", type=int, default=50)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    rng = np.random.default_rng(5)
+    reference = {f"f{i}": rng.normal(size=args.rows) for i in range(args.features)}
+    comparison = {f"f{i}": rng.normal(0.02 * i, 1, size=args.rows)
+                  for i in range(args.features)}
+
+    started = time.perf_counter()
+    report = drift_report(reference, comparison, DriftRecipe())
+    assay_s = time.perf_counter() - started
+    started = time.perf_counter()
+    scipy_ks = {name: ks_2samp(reference[name], comparison[name]).statistic
+                for name in reference}
+    scipy_s = time.perf_counter() - started
+    worst = max(abs(report["features"][n]["ks"] - scipy_ks[n]) for n in reference)
+    text = "\n".join([
+        f"## Drift (PSI + KS) — {dt.date.today().isoformat()}", "",
+        f"{os.cpu_count()} cores, {platform.machine()}; Python {platform.python_version()}, "
+        f"numpy {np.__version__}, scipy {scipy.__version__}; CPU only.", "",
+        "| rows | features | Assay PSI + KS + missing, s | scipy ks_2samp alone, s | "
+        "max KS difference |", "|---|---|---|---|---|",
+        f"| {args.rows:,} | {args.features} | {assay_s:.2f} | {scipy_s:.2f} | {worst:.1e} |",
+        ""])
+    print(text)
+    if not args.no_record:
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a") as handle:
+            handle.write("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
