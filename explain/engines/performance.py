@@ -1,0 +1,97 @@
+"""Discrimination and calibration evidence for a binary classifier.
+
+AUC comes from the Mann-Whitney rank statistic (ties get average ranks), Gini = 2 AUC - 1,
+KS = the largest gap between the score CDFs of the two classes. Bootstrap intervals
+resample rows with a fixed seed, so a stored recipe reproduces them exactly.
+"""
+
+import numpy as np
+from scipy.stats import rankdata
+
+_CLIP = 1e-15  # log loss of a 0 or 1 probability stays finite, as in scikit-learn
+
+
+def _check(y_true: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y_true).astype(np.int64)
+    p = np.asarray(probability, dtype=np.float64)
+    if y.shape != p.shape or y.ndim != 1:
+        raise ValueError("y_true and probability must be 1-D and of equal length")
+    if np.isnan(p).any():
+        raise ValueError(f"{int(np.isnan(p).sum())} scores are missing")
+    if len(y) and (y.min() < 0 or y.max() > 1):
+        raise ValueError("y_true must be 0/1")
+    positives = int(y.sum())
+    if positives in (0, len(y)):
+        raise ValueError("AUC, Gini and KS need both classes; the target has only one")
+    return y, p
+
+
+def auc(y: np.ndarray, p: np.ndarray) -> float:
+    positives = y.sum()
+    negatives = len(y) - positives
+    ranks = rankdata(p)
+    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2)
+                 / (positives * negatives))
+
+
+def ks_statistic(y: np.ndarray, p: np.ndarray) -> float:
+    order = np.argsort(p, kind="stable")
+    sorted_p, sorted_y = p[order], y[order]
+    positives = sorted_y.sum()
+    negatives = len(y) - positives
+    gap = np.cumsum(np.where(sorted_y == 1, negatives, -positives).astype(np.int64))
+    run_ends = np.append(sorted_p[1:] != sorted_p[:-1], True)
+    return float(np.max(np.abs(gap[run_ends]))) / (positives * negatives)
+
+
+def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]:
+    """Deciles of the predicted probability: mean prediction vs observed rate."""
+    order = np.argsort(p, kind="stable")
+    table = []
+    for index, chunk in enumerate(np.array_split(order, bins)):
+        if len(chunk):
+            table.append({"bin": index + 1, "count": len(chunk),
+                          "mean_predicted": float(p[chunk].mean()),
+                          "observed_rate": float(y[chunk].mean()),
+                          "min_score": float(p[chunk].min()),
+                          "max_score": float(p[chunk].max())})
+    return table
+
+
+def confusion(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
+    predicted = p >= threshold
+    return {"threshold": threshold,
+            "true_negative": int(np.sum(~predicted & (y == 0))),
+            "false_positive": int(np.sum(predicted & (y == 0))),
+            "false_negative": int(np.sum(~predicted & (y == 1))),
+            "true_positive": int(np.sum(predicted & (y == 1)))}
+
+
+def point_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    clipped = np.clip(p, _CLIP, 1 - _CLIP)
+    area = auc(y, p)
+    return {"auc": area, "gini": 2 * area - 1, "ks": ks_statistic(y, p),
+            "brier": float(np.mean((p - y) ** 2)),
+            "log_loss": float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))}
+
+
+def performance_report(y_true, probability, *, threshold: float = 0.5, n_boot: int = 0,
+                       seed: int = 0, level: float = 0.95) -> dict:
+    y, p = _check(y_true, probability)
+    report: dict = {"rows": len(y), "positives": int(y.sum()),
+                    "metrics": point_metrics(y, p),
+                    "calibration": calibration_table(y, p),
+                    "confusion": confusion(y, p, threshold), "intervals": {}}
+    if n_boot:
+        rng = np.random.default_rng(seed)
+        samples: dict[str, list[float]] = {name: [] for name in report["metrics"]}
+        for _ in range(n_boot):
+            rows = rng.integers(0, len(y), len(y))
+            if 0 < y[rows].sum() < len(rows):  # a one-class resample has no AUC
+                for name, value in point_metrics(y[rows], p[rows]).items():
+                    samples[name].append(value)
+        low, high = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+        report["intervals"] = {name: [float(np.percentile(values, low)),
+                                      float(np.percentile(values, high))]
+                               for name, values in samples.items()}
+    return report
