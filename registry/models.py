@@ -110,9 +110,6 @@ class Dataset(models.Model):
     def __str__(self):
         return f"{self.name} ({self.blob})"
 
-    def columns_with_role(self, role: str) -> list[str]:
-        return [column["name"] for column in self.columns if column["role"] == role]
-
 
 class ModelVersion(models.Model):
     class Status(models.TextChoices):

@@ -8,9 +8,6 @@ AUDITOR = "Auditor"
 MODEL_DEVELOPER = "Model developer"
 CI_SERVICE = "CI service account"
 
-ALL_ROLES = (RISK_OFFICER, APPROVER, VALIDATOR, AUDITOR, MODEL_DEVELOPER, CI_SERVICE)
-
-
 def role_names(user) -> set[str]:
     if not user.is_authenticated:
         return set()

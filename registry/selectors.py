@@ -91,9 +91,6 @@ def active_token(prefix: str, secret_hash: str) -> ApiToken | None:
     return token
 
 
-def tokens_of(user) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user).order_by("-created_at")
-
 
 def model_owners():
     return get_user_model().objects.filter(owned_models__isnull=False).distinct().order_by(

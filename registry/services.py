@@ -87,13 +87,18 @@ def update_model(*, actor, model: RegisteredModel, changes: dict, reason: str = 
     return model
 
 
+def _refuse_oversized(data: bytes, max_bytes: int, what: str) -> None:
+    """Services enforce the limit too, for callers that do not come through HTTP."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"The {what} is {len(data)} bytes; the limit is {max_bytes}.",
+                              limit=max_bytes)
+
+
 # ---- datasets ------------------------------------------------------------------------------
 
 def upload_dataset(*, actor, data: bytes, filename: str, name: str, roles: dict,
                    description: str = "", max_bytes: int) -> tuple[Dataset, bool]:
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"The dataset is {len(data)} bytes; the limit is {max_bytes}.",
-                              limit=max_bytes)
+    _refuse_oversized(data, max_bytes, "dataset")
     profile = profile_dataset(data, filename, roles)
     with blob_transaction():
         blob = store_blob(data)
@@ -150,9 +155,7 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
     The same Idempotency-Key, or the same artifact bytes for the same model,
     returns the version registered before instead of a duplicate.
     """
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"The artifact is {len(data)} bytes; the limit is {max_bytes}.",
-                              limit=max_bytes)
+    _refuse_oversized(data, max_bytes, "artifact")
     digest = sha256_hex(data)
     if metadata.artifact_sha256 and metadata.artifact_sha256 != digest:
         raise ArtifactFormatMismatch("The artifact's sha256 is not the artifact_sha256 given in "

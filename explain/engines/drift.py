@@ -56,11 +56,12 @@ def psi(reference: np.ndarray, comparison: np.ndarray, recipe: DriftRecipe) -> d
 
 def ks(reference: np.ndarray, comparison: np.ndarray) -> float:
     """Two-sample KS statistic: the largest gap between the empirical CDFs."""
-    return _ks_sorted(np.sort(reference[~np.isnan(reference)]),
-                      np.sort(comparison[~np.isnan(comparison)]))
+    return ks_sorted(np.sort(reference[~np.isnan(reference)]),
+                     np.sort(comparison[~np.isnan(comparison)]))
 
 
-def _ks_sorted(ref: np.ndarray, cmp_: np.ndarray) -> float:
+def ks_sorted(ref: np.ndarray, cmp_: np.ndarray) -> float:
+    """KS of two already sorted samples without missing values."""
     # Merge the two sorted runs (a stable sort of two runs is a linear merge), walk the
     # CDF difference with a cumulative sum, and read it where a run of equal values ends.
     values = np.concatenate([ref, cmp_])
@@ -86,7 +87,8 @@ def drift_report(reference: dict[str, np.ndarray], comparison: dict[str, np.ndar
         cmp_sorted = np.sort(cmp_[~np.isnan(cmp_)])
         # Sorted once: quantiles, bins and KS all read the same sorted arrays.
         result = psi(ref_sorted, cmp_sorted, recipe)
-        result |= {"ks": _ks_sorted(ref_sorted, cmp_sorted), "missing_reference": int(np.isnan(ref).sum()),
+        result |= {"ks": ks_sorted(ref_sorted, cmp_sorted),
+                   "missing_reference": int(np.isnan(ref).sum()),
                    "missing_comparison": int(np.isnan(cmp_).sum())}
         features[name] = result
     return {"recipe": asdict(recipe), "features": features,

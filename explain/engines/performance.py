@@ -8,6 +8,8 @@ resample rows with a fixed seed, so a stored recipe reproduces them exactly.
 import numpy as np
 from scipy.stats import rankdata
 
+from explain.engines.drift import ks_sorted
+
 _CLIP = 1e-15  # log loss of a 0 or 1 probability stays finite, as in scikit-learn
 
 
@@ -35,13 +37,8 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def ks_statistic(y: np.ndarray, p: np.ndarray) -> float:
-    order = np.argsort(p, kind="stable")
-    sorted_p, sorted_y = p[order], y[order]
-    positives = sorted_y.sum()
-    negatives = len(y) - positives
-    gap = np.cumsum(np.where(sorted_y == 1, negatives, -positives).astype(np.int64))
-    run_ends = np.append(sorted_p[1:] != sorted_p[:-1], True)
-    return float(np.max(np.abs(gap[run_ends]))) / (positives * negatives)
+    """Largest gap between the score distributions of the two classes."""
+    return ks_sorted(np.sort(p[y == 1]), np.sort(p[y == 0]))
 
 
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]:

@@ -86,4 +86,5 @@ def test_unknown_dataset_is_404(ci_api):
 
 def test_roles_reach_the_stored_profile(ci_api, dataset_csv):
     dataset_id = upload_dataset(ci_api, dataset_csv).json()["id"]
-    assert Dataset.objects.get(pk=dataset_id).columns_with_role("protected") == ["sex"]
+    columns = Dataset.objects.get(pk=dataset_id).columns
+    assert [c["name"] for c in columns if c["role"] == "protected"] == ["sex"]
