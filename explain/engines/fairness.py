@@ -30,6 +30,7 @@ class GroupTable:
 
     labels: list[tuple[str, ...]]
     counts: np.ndarray  # shape [n_groups, 4]
+    codes: np.ndarray  # each group's combination code
 
 
 @dataclass
@@ -68,20 +69,62 @@ def group_table(y_true: np.ndarray, y_pred: np.ndarray, attributes: list) -> Gro
     for values in (y_true, y_pred):
         if len(values) and (values.min() < 0 or values.max() > 1):
             raise ValueError("y_true and y_pred must be 0/1")
-    # One code per combination of attribute values (the intersection), then one
-    # bincount over (combination, y_true, y_pred); empty combinations are dropped.
-    combination = np.zeros(len(y_true), dtype=np.int64)
-    label_sets = []
-    for column in attributes:
-        codes, labels = _factorize(column)
-        combination = combination * len(labels) + codes
-        label_sets.append(labels)
+    combination, label_sets = _combinations(attributes, len(y_true))
     size = int(np.prod([len(labels) for labels in label_sets]))
     cells = np.bincount(combination * 4 + y_true * 2 + y_pred, minlength=size * 4)
     counts = cells.reshape(size, 4)
     present = np.flatnonzero(counts.sum(axis=1))
     names = [tuple(str(label) for label in combo) for combo in itertools.product(*label_sets)]
-    return GroupTable([names[i] for i in present], counts[present])
+    return GroupTable([names[i] for i in present], counts[present], present)
+
+
+def _combinations(attributes: list, n: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One code per combination of attribute values (the intersection); a bincount over
+    (combination, y_true, y_pred) then counts every cell at once."""
+    combination = np.zeros(n, dtype=np.int64)
+    label_sets = []
+    for column in attributes:
+        codes, labels = _factorize(column)
+        combination = combination * len(labels) + codes
+        label_sets.append(labels)
+    return combination, label_sets
+
+
+def bin_attribute(values, edges: list[float], labels: list[str] | None = None) -> np.ndarray:
+    """Bin a continuous attribute (age) by a stored recipe: right-open intervals
+    [edge_i, edge_i+1); values outside the edges fall into the outer bins."""
+    edges = [float(edge) for edge in edges]
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        raise ValueError("bin edges must be at least two increasing numbers")
+    labels = labels or [f"{_edge(a)}-{_edge(b)}" for a, b in zip(edges, edges[1:], strict=False)]
+    if len(labels) != len(edges) - 1:
+        raise ValueError("give one label per bin (len(edges) - 1)")
+    values = np.asarray(values, dtype=np.float64)
+    if np.isnan(values).any():
+        raise ValueError(_MISSING)
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(labels) - 1)
+    return np.asarray(labels, dtype=object)[index]
+
+
+def _edge(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def group_auc(table: GroupTable, attributes: list, y_true, scores) -> np.ndarray:
+    """AUC within each group of ``table``; NaN where a group has one class only."""
+    from explain.engines.performance import auc
+
+    y_true = np.asarray(y_true).astype(np.int64, copy=False)
+    scores = np.asarray(scores, dtype=np.float64)
+    combination, _ = _combinations(attributes, len(y_true))
+    order = np.argsort(combination, kind="stable")
+    bounds = np.searchsorted(combination[order], np.append(table.codes, table.codes + 1))
+    result = np.full(len(table.codes), np.nan)
+    for index in range(len(table.codes)):
+        rows = order[bounds[index]:bounds[len(table.codes) + index]]
+        if 0 < y_true[rows].sum() < len(rows):
+            result[index] = auc(y_true[rows], scores[rows])
+    return result
 
 
 def rates(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -144,11 +187,14 @@ def bootstrap(counts: np.ndarray, n_boot: int, seed: int, level: float = 0.95) -
 
 
 def fairness_report(y_true, y_pred, attributes: dict[str, np.ndarray], *,
-                    n_boot: int = 0, seed: int = 0) -> FairnessResult:
-    """Per-group rates and disparities for the combination of ``attributes``."""
+                    scores=None, n_boot: int = 0, seed: int = 0) -> FairnessResult:
+    """Per-group rates and disparities for the combination of ``attributes``;
+    with ``scores`` (probabilities) also each group's AUC."""
     names = tuple(attributes)
-    table = group_table(y_true, y_pred, [attributes[name] for name in names])
+    columns = [attributes[name] for name in names]
+    table = group_table(y_true, y_pred, columns)
     group_rates = rates(table.counts)
+    aucs = group_auc(table, columns, y_true, scores) if scores is not None else None
     favoured = int(np.nanargmax(group_rates["selection_rate"]))
     top = group_rates["selection_rate"][favoured]
     groups = []
@@ -158,6 +204,7 @@ def fairness_report(y_true, y_pred, attributes: dict[str, np.ndarray], *,
         groups.append({"group": dict(zip(names, label, strict=True)),
                        "count": int(table.counts[index].sum()),
                        **{name: float(group_rates[name][index]) for name in RATES},
+                       "auc": float(aucs[index]) if aucs is not None else None,
                        "selection_rate_ratio_to_favoured": ratio,
                        "four_fifths_flag": bool(ratio < FOUR_FIFTHS)})
     summary: dict[str, object] = {name: float(value)

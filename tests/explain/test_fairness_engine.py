@@ -134,3 +134,31 @@ def test_categorical_and_plain_columns_give_the_same_report(german):
 def test_missing_attribute_value_is_refused():
     with pytest.raises(ValueError, match="unknown"):
         group_table(np.array([0, 1]), np.array([0, 1]), [np.array(["a", None], dtype=object)])
+
+
+def test_group_auc_equals_sklearn_per_group():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 2, 400)
+    scores = np.clip(y * 0.3 + rng.random(400) * 0.7, 0, 1)
+    sex = rng.choice(["f", "m"], 400)
+    report = fairness_report(y, (scores > 0.5).astype(int), {"sex": sex}, scores=scores)
+    for group in report.groups:
+        rows = sex == group["group"]["sex"]
+        assert group["auc"] == pytest.approx(roc_auc_score(y[rows], scores[rows]), abs=1e-12)
+
+
+def test_group_auc_of_a_one_class_group_is_nan():
+    report = fairness_report([0, 0, 1, 0], [0, 1, 1, 0], {"g": ["a", "a", "b", "b"]},
+                             scores=[0.1, 0.6, 0.9, 0.2])
+    assert np.isnan(report.groups[0]["auc"])
+
+
+def test_age_is_binned_by_the_recipe_like_pandas_cut():
+    from explain.engines.fairness import bin_attribute
+
+    ages = np.array([19, 25, 26, 40, 75, 90])
+    binned = bin_attribute(ages, [18, 26, 40, 120])
+    expected = pd.cut(ages, [18, 26, 40, 120], right=False, labels=["18-26", "26-40", "40-120"])
+    assert binned.tolist() == expected.astype(str).tolist()

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from explain.engines.scoring import MissingFeatures, ModelLoadError, load_scoring_model
+from tests.conftest import FEATURES
+
+
+def test_xgboost_probability_equals_xgboost_predict(xgb_json, xgb_booster, training_frame):
+    import xgboost
+
+    scores = load_scoring_model(xgb_json, "xgboost_json", FEATURES).score(training_frame)
+    expected = xgb_booster.predict(xgboost.DMatrix(training_frame[FEATURES]))
+    np.testing.assert_allclose(scores.probability, expected, rtol=1e-6)
+    np.testing.assert_allclose(scores.margin, np.log(expected / (1 - expected)), atol=1e-5)
+
+
+def test_lightgbm_probability_equals_lightgbm_predict(lgbm_text, training_frame):
+    import lightgbm
+
+    booster = lightgbm.Booster(model_str=lgbm_text.decode())
+    scores = load_scoring_model(lgbm_text, "lightgbm_text", FEATURES).score(training_frame)
+    np.testing.assert_allclose(scores.probability, booster.predict(training_frame[FEATURES]))
+
+
+def test_skops_scores_with_predict_proba_and_decision_function(skops_bytes, training_frame):
+    import skops.io
+
+    estimator = skops.io.loads(skops_bytes)
+    scores = load_scoring_model(skops_bytes, "skops", FEATURES).score(training_frame)
+    np.testing.assert_allclose(scores.probability,
+                               estimator.predict_proba(training_frame[FEATURES])[:, 1])
+    np.testing.assert_allclose(scores.margin,
+                               estimator.decision_function(training_frame[FEATURES]))
+
+
+def test_onnx_probability_is_the_graphs_sigmoid(onnx_bytes, training_frame):
+    x = training_frame[FEATURES].to_numpy(np.float64)
+    expected = 1 / (1 + np.exp(-(x @ np.array([0.1, 0.0002, -0.01]))))
+    scores = load_scoring_model(onnx_bytes, "onnx", FEATURES).score(training_frame)
+    np.testing.assert_allclose(scores.probability, expected, rtol=1e-5)
+
+
+def test_missing_values_leave_a_linear_model_row_unscored(skops_bytes, training_frame):
+    frame = training_frame.head(5).copy()
+    frame.loc[frame.index[1], "amount"] = np.nan
+    scores = load_scoring_model(skops_bytes, "skops", FEATURES).score(frame)
+    assert scores.unscored_rows == 1
+    assert np.isnan(scores.probability[1]) and not np.isnan(scores.probability[[0, 2]]).any()
+
+
+def test_tree_models_score_missing_values(xgb_json, training_frame):
+    frame = training_frame.head(5).copy()
+    frame.loc[frame.index[1], "amount"] = np.nan
+    scores = load_scoring_model(xgb_json, "xgboost_json", FEATURES).score(frame)
+    assert scores.unscored_rows == 0 and not np.isnan(scores.probability).any()
+
+
+def test_corrupt_artifact_is_a_load_error(xgb_json):
+    with pytest.raises(ModelLoadError, match="could not be loaded"):
+        load_scoring_model(xgb_json[: len(xgb_json) // 2], "xgboost_json", FEATURES)
+
+
+def test_missing_feature_is_named(xgb_json, training_frame):
+    model = load_scoring_model(xgb_json, "xgboost_json", FEATURES)
+    with pytest.raises(MissingFeatures, match="age"):
+        model.score(training_frame.drop(columns=["age"]))
+
+
+def test_regression_objective_is_refused(training_frame):
+    import xgboost
+
+    booster = xgboost.train({"objective": "reg:squarederror"},
+                            xgboost.DMatrix(training_frame[FEATURES], training_frame["amount"]), 2)
+    with pytest.raises(ModelLoadError, match="binary"):
+        load_scoring_model(bytes(booster.save_raw("json")), "xgboost_json", FEATURES)
