@@ -169,6 +169,32 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("ASSAY_CELERY_EAGER", False)
+# Workers listen on cpu (default), gpu (heavy TreeSHAP/scoring on a CUDA host) and
+# reports (PDF packs): `celery -A governance worker -Q cpu,reports`.
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-evidence-runs": {
+        "task": "explain.reap_stale_evidence_runs",
+        "schedule": env_int("ASSAY_EVIDENCE_REAPER_SECONDS", 60)},
+    "dispatch-pending-evidence-runs": {
+        "task": "explain.dispatch_pending_evidence_runs",
+        "schedule": env_int("ASSAY_EVIDENCE_SWEEPER_SECONDS", 60)},
+}
+
+# Evidence runs: which kinds registration asks for, per risk tier (the workflow's
+# editable tier policy builds on this default), and how dead workers are detected.
+ASSAY_EVIDENCE_POLICY = {
+    1: env_list("ASSAY_EVIDENCE_TIER_1",
+                ["scoring", "performance", "shap", "reason_codes", "fairness", "drift"]),
+    2: env_list("ASSAY_EVIDENCE_TIER_2", ["performance", "shap", "fairness", "drift"]),
+    3: env_list("ASSAY_EVIDENCE_TIER_3", ["performance"]),
+}
+_unknown_kinds = {kind for kinds in ASSAY_EVIDENCE_POLICY.values() for kind in kinds} - {
+    "scoring", "performance", "shap", "reason_codes", "fairness", "drift"}
+if _unknown_kinds:
+    raise ImproperlyConfigured(f"ASSAY_EVIDENCE_TIER_*: unknown kinds {sorted(_unknown_kinds)}")
+ASSAY_EVIDENCE_HEARTBEAT_SECONDS = env_int("ASSAY_EVIDENCE_HEARTBEAT_SECONDS", 10)
+ASSAY_EVIDENCE_HEARTBEAT_TIMEOUT = env_int("ASSAY_EVIDENCE_HEARTBEAT_TIMEOUT", 120)
+ASSAY_EVIDENCE_MAX_ATTEMPTS = env_int("ASSAY_EVIDENCE_MAX_ATTEMPTS", 3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -23,6 +23,7 @@ from registry.errors import (
     UnknownReference,
 )
 from registry.models import ApiToken, Dataset, ModelVersion, RegisteredModel, VersionTag
+from registry.signals import version_registered
 from registry.tabular import profile_dataset
 
 TOKEN_PREFIX = "assay"  # noqa: S105 - the public marker in front of every token
@@ -201,6 +202,7 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
                      after=snapshot(version) | {"artifact_sha256": digest,
                                                 "artifact_size": len(data),
                                                 "tags": list(dict.fromkeys(metadata.tags))})
+        version_registered.send(sender=ModelVersion, version=version, actor=actor)
     return version, True
 
 

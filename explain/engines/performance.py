@@ -55,6 +55,20 @@ def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict
     return table
 
 
+def roc_points(y: np.ndarray, p: np.ndarray, max_points: int = 200) -> dict:
+    """ROC curve (FPR, TPR) at every distinct score, thinned to about ``max_points``
+    for charts; the end points (0, 0) and (1, 1) are always kept."""
+    order = np.argsort(-p, kind="stable")
+    scores, labels = p[order], y[order]
+    distinct = np.append(np.flatnonzero(np.diff(scores)), len(scores) - 1)
+    tps = np.cumsum(labels)[distinct]
+    fps = (distinct + 1) - tps
+    tpr = np.concatenate([[0.0], tps / max(tps[-1], 1)])
+    fpr = np.concatenate([[0.0], fps / max(fps[-1], 1)])
+    keep = np.unique(np.linspace(0, len(tpr) - 1, min(max_points, len(tpr))).astype(int))
+    return {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist()}
+
+
 def confusion(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
     predicted = p >= threshold
     return {"threshold": threshold,
@@ -73,11 +87,12 @@ def point_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
 
 
 def performance_report(y_true, probability, *, threshold: float = 0.5, n_boot: int = 0,
-                       seed: int = 0, level: float = 0.95) -> dict:
+                       seed: int = 0, level: float = 0.95, calibration_bins: int = 10) -> dict:
     y, p = _check(y_true, probability)
     report: dict = {"rows": len(y), "positives": int(y.sum()),
                     "metrics": point_metrics(y, p),
-                    "calibration": calibration_table(y, p),
+                    "calibration": calibration_table(y, p, calibration_bins),
+                    "roc": roc_points(y, p),
                     "confusion": confusion(y, p, threshold), "intervals": {}}
     if n_boot:
         rng = np.random.default_rng(seed)

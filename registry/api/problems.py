@@ -14,8 +14,9 @@ from registry.errors import RegistryError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-# slug -> (title, what to do about it); DRF's own errors and the registry's errors.
-CATALOGUE = {
+# slug -> (title, what to do about it); DRF's own errors. Domain errors (RegistryError
+# and the subclasses other apps define) are added by ``catalogue()``.
+_DRF_CATALOGUE = {
     "malformed-request": ("The request body could not be parsed",
                           "Send valid JSON (or multipart with a JSON 'metadata' part)."),
     "validation-error": ("Some fields are missing or invalid",
@@ -33,8 +34,18 @@ CATALOGUE = {
     "server-error": ("Something went wrong on the server",
                      "Retry later; report the request id if it persists."),
 }
-for _cls in RegistryError.__subclasses__():
-    CATALOGUE[_cls.problem_type] = (_cls.title, (_cls.__doc__ or "").strip())
+
+
+def _domain_errors(cls=RegistryError):
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from _domain_errors(subclass)
+
+
+def catalogue() -> dict[str, tuple[str, str]]:
+    """Every problem type; read at call time, so apps loaded later are included."""
+    return _DRF_CATALOGUE | {cls.problem_type: (cls.title, (cls.__doc__ or "").strip())
+                             for cls in _domain_errors()}
 
 _DRF_TYPES = [
     (exceptions.ParseError, "malformed-request"),
@@ -54,7 +65,7 @@ def problem_response(slug: str, status_code: int, detail: str, request=None,
                      title: str | None = None, **extra) -> Response:
     body = {
         "type": f"/api/problems/{slug}",
-        "title": title or CATALOGUE.get(slug, (slug,))[0],
+        "title": title or _DRF_CATALOGUE.get(slug, (slug,))[0],
         "status": status_code,
         "detail": detail,
     }

@@ -50,3 +50,16 @@ def test_all_one_class_target_is_a_clear_error():
 def test_missing_scores_are_refused():
     with pytest.raises(ValueError, match="missing"):
         performance_report(np.array([0, 1]), np.array([0.2, np.nan]))
+
+
+def test_roc_points_lie_on_sklearns_curve():
+    from sklearn.metrics import roc_curve
+
+    from explain.engines.performance import roc_points
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 500)
+    p = np.round(rng.random(500), 2)  # ties
+    fpr, tpr, _ = roc_curve(y, p, drop_intermediate=False)
+    points = roc_points(y, p, max_points=1_000)
+    assert np.allclose(points["fpr"], fpr) and np.allclose(points["tpr"], tpr)

@@ -1,0 +1,228 @@
+"""Celery tasks for evidence runs: thin, by id, idempotent.
+
+A message names (run id, attempt). ``claim_run`` starts an attempt once, so a
+duplicate or redelivered message does nothing. While an attempt works, a heartbeat
+thread touches the run; a worker killed mid-run stops beating and the reaper
+(``reap_stale_evidence_runs``, every ASSAY_EVIDENCE_REAPER_SECONDS on the beat
+schedule) queues the next attempt. Only named transient errors (database connection,
+storage I/O) requeue from inside the task; input errors fail the run with a message.
+"""
+
+import logging
+import socket
+import threading
+import time
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.db import transaction
+
+from audit.context import change_context
+from explain import execution, services
+from explain.errors import EvidenceInputError
+from explain.models import EvidenceRun
+from explain.versions import library_versions
+from registry.blobs import blob_storage, blob_transaction, store_blob
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class Heartbeat:
+    """Touch the run every ASSAY_EVIDENCE_HEARTBEAT_SECONDS from a thread, so a long engine
+    call does not look like a dead worker; ``cancelled`` turns true if the run was
+    cancelled or taken over meanwhile."""
+
+    def __init__(self, run_id: int, attempt: int):
+        self.run_id, self.attempt = run_id, attempt
+        self.cancelled = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True,
+                                        name=f"heartbeat-{run_id}")
+
+    def _loop(self):
+        try:
+            while not self._stop.wait(settings.ASSAY_EVIDENCE_HEARTBEAT_SECONDS):
+                try:
+                    if not services.beat(self.run_id, self.attempt):
+                        self.cancelled = True
+                except TRANSIENT_ERRORS as error:
+                    logger.warning("heartbeat of run %s failed: %s", self.run_id, error)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _worker_host(task) -> str:
+    return getattr(task.request, "hostname", None) or socket.gethostname()
+
+
+def _device() -> str:
+    return "cpu"
+
+
+def _store_result(run_id: int, attempt: int, rows, summary: dict, timings: dict,
+                  started: float) -> None:
+    stored = time.perf_counter()
+    with blob_transaction():
+        blob = store_blob(execution.to_parquet(rows)) if rows is not None else None
+        timings["store_s"] = round(time.perf_counter() - stored, 4)
+        timings["total_s"] = round(time.perf_counter() - started, 4)
+        services.finish_run(run_id, attempt, summary=execution.json_safe(summary),
+                            result_blob=blob, timings=timings, device=_device(),
+                            library_versions=library_versions())
+
+
+def _guarded(run_id: int, attempt: int, work) -> str:
+    """Run ``work`` and turn its errors into the run's state."""
+    try:
+        return work()
+    except EvidenceInputError as error:
+        services.fail_run(run_id, attempt, str(error))
+        return "failed"
+    except TRANSIENT_ERRORS as error:
+        close_old_connections()
+        logger.warning("evidence run %s attempt %s: transient error %r", run_id, attempt, error)
+        services.requeue_run(run_id, attempt, f"transient error: {error}")
+        return "requeued"
+    except ValueError as error:  # the engines' refusals of data they cannot use
+        services.fail_run(run_id, attempt, f"The data cannot give this evidence: {error}")
+        return "failed"
+    except Exception as error:
+        logger.exception("evidence run %s attempt %s failed", run_id, attempt)
+        services.fail_run(run_id, attempt, f"Internal error ({type(error).__name__}: {error}); "
+                                           "the traceback is in the worker's log.")
+        return "failed"
+
+
+@shared_task(bind=True, acks_late=True, name="explain.execute_evidence_run")
+def execute_evidence_run(self, run_id: int, attempt: int) -> str:
+    run = services.claim_run(run_id, attempt, worker_host=_worker_host(self))
+    if run is None:
+        return "not claimed (duplicate, outdated or cancelled)"
+    started = time.perf_counter()
+    with change_context("worker"), Heartbeat(run_id, attempt) as heartbeat:
+        def work():
+            services.beat(run_id, attempt, 5, "loading the artifact and datasets")
+            inputs = execution.load_inputs(run)
+            timings = {"load_s": round(time.perf_counter() - started, 4)}
+            bounds = execution.chunk_bounds(inputs)
+            if len(bounds) > 1:
+                _fan_out(run_id, attempt, len(bounds))
+                return f"split into {len(bounds)} chunks"
+            services.beat(run_id, attempt, 10, f"computing {run.get_kind_display().lower()}")
+            computed = time.perf_counter()
+            if run.kind in execution.ROW_FUNCTIONS:
+                rows_of, summarize = execution.ROW_FUNCTIONS[run.kind]
+                rows = rows_of(inputs, *bounds[0])
+                summary = summarize(inputs, rows)
+            else:
+                rows, summary = execution.AGGREGATE_FUNCTIONS[run.kind](inputs)
+            timings["compute_s"] = round(time.perf_counter() - computed, 4)
+            if heartbeat.cancelled:
+                return "cancelled"
+            services.beat(run_id, attempt, 95, "storing the results")
+            _store_result(run_id, attempt, rows, summary, timings, started)
+            return "succeeded"
+
+        return _guarded(run_id, attempt, work)
+
+
+def _chunk_name(run_id: int, attempt: int, index: int) -> str:
+    return f"evidence/run-{run_id}/attempt-{attempt}/chunk-{index:05d}.parquet"
+
+
+def _fan_out(run_id: int, attempt: int, chunks: int) -> None:
+    EvidenceRun.objects.filter(pk=run_id, attempts=attempt).update(
+        chunks_total=chunks, chunks_done=0, stage=f"0 of {chunks} chunks done")
+    for index in range(chunks):
+        execute_evidence_chunk.apply_async(args=[run_id, attempt, index],
+                                           queue=services.queue_for(EvidenceRun(pk=run_id)))
+
+
+@shared_task(bind=True, acks_late=True, name="explain.execute_evidence_chunk")
+def execute_evidence_chunk(self, run_id: int, attempt: int, index: int) -> str:
+    """One slice of a row-wise run; the chunk that completes the set merges them
+    (a chord whose fan-in lives in the run row, so no result backend is needed)."""
+    run = EvidenceRun.objects.select_related(
+        "version__artifact", "dataset__blob", "reference_dataset__blob").filter(
+        pk=run_id, attempts=attempt, status=EvidenceRun.Status.RUNNING).first()
+    if run is None:
+        return "run no longer running"
+    started = time.perf_counter()
+    with change_context("worker"), Heartbeat(run_id, attempt):
+        def work():
+            inputs = execution.load_inputs(run)
+            start, stop = execution.chunk_bounds(inputs)[index]
+            rows = execution.ROW_FUNCTIONS[run.kind][0](inputs, start, stop)
+            storage, name = blob_storage(), _chunk_name(run_id, attempt, index)
+            if storage.exists(name):  # a redelivered chunk writes the same rows again
+                storage.delete(name)
+            storage.save(name, ContentFile(execution.to_parquet(rows)))
+            if not _count_chunk(run_id, attempt):
+                return f"chunk {index} done"
+            return _merge(inputs, run_id, attempt, started)
+
+        return _guarded(run_id, attempt, work)
+
+
+def _count_chunk(run_id: int, attempt: int) -> bool:
+    """Count the chunk files present (duplicates count once); True for the one caller
+    that finds the set complete and so must merge."""
+    storage = blob_storage()
+    with transaction.atomic():
+        run = EvidenceRun.objects.select_for_update().get(pk=run_id)
+        if run.attempts != attempt or run.status != EvidenceRun.Status.RUNNING:
+            return False
+        done = sum(storage.exists(_chunk_name(run_id, attempt, i))
+                   for i in range(run.chunks_total))
+        merging = done == run.chunks_total and run.chunks_done < run.chunks_total
+        run.chunks_done = done
+        run.progress = 10 + int(80 * done / max(run.chunks_total, 1))
+        run.stage = "merging the chunks" if merging else f"{done} of {run.chunks_total} " \
+                                                         "chunks done"
+        run.save(update_fields=["chunks_done", "progress", "stage"])
+    return merging
+
+
+def _merge(inputs, run_id: int, attempt: int, started: float) -> str:
+    import pandas as pd
+
+    storage = blob_storage()
+    run = EvidenceRun.objects.get(pk=run_id)
+    names = [_chunk_name(run_id, attempt, i) for i in range(run.chunks_total)]
+    parts = []
+    for name in names:
+        with storage.open(name, "rb") as handle:
+            parts.append(pd.read_parquet(handle))
+    rows = pd.concat(parts, ignore_index=True)
+    summary = execution.ROW_FUNCTIONS[run.kind][1](inputs, rows)
+    elapsed = (run.heartbeat_at - run.started_at).total_seconds() if run.started_at else 0
+    _store_result(run_id, attempt, rows, summary | {"chunks": run.chunks_total},
+                  {"chunks": run.chunks_total, "wall_before_merge_s": round(elapsed, 4)},
+                  started)
+    for name in names:
+        storage.delete(name)
+    return "merged"
+
+
+@shared_task(name="explain.reap_stale_evidence_runs")
+def reap_stale_evidence_runs() -> int:
+    with change_context("worker"):
+        return services.reap_stale_runs()
+
+
+@shared_task(name="explain.dispatch_pending_evidence_runs")
+def dispatch_pending_evidence_runs() -> int:
+    return services.dispatch_pending_runs(older_than=timedelta(seconds=30))
