@@ -21,7 +21,7 @@ from explain.engines.drift import DriftRecipe, drift_report
 from explain.engines.explainers import background_sample, explain
 from explain.engines.performance import performance_report
 from explain.engines.reason_codes import ReasonRecipe, reason_codes
-from explain.engines.scoring import MissingFeatures, ModelLoadError, load_scoring_model
+from explain.engines.scoring import ModelLoadError, load_scoring_model
 from explain.errors import EvidenceInputError
 from explain.models import EvidenceRun
 from registry.blobs import read_blob

@@ -17,8 +17,13 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError, close_old_connections, connection
-from django.db import transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 
 from audit.context import change_context
 from explain import execution, services
