@@ -53,6 +53,7 @@ def run_of(version, kind) -> EvidenceRun:
 
 
 def execute(run) -> EvidenceRun:
+    run.refresh_from_db()
     execute_evidence_run(run.pk, run.attempts + 1)
     run.refresh_from_db()
     return run
