@@ -13,11 +13,13 @@ admin.site.site_header = "Assay administration"
 urlpatterns = [
     path("", registry_views.inventory_page, name="inventory"),
     path("models/<slug:slug>/", registry_views.model_page, name="model"),
+    path("", include("explain.urls")),
     path("audit/", audit_views.audit_search_page, name="audit-search"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),
     path("api/v1/", include("registry.api.urls")),
+    path("api/v1/", include("explain.api.urls")),
     path("api/problems/<slug:slug>", problem_description, name="api-problem"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,29 @@
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+_LABELS = {"auc": "AUC", "gini": "Gini", "ks": "KS", "brier": "Brier score",
+           "log_loss": "Log loss", "tree_path_dependent": "Path-dependent TreeSHAP",
+           "tree_interventional": "Interventional TreeSHAP", "permutation": "Permutation SHAP",
+           "kernel": "Kernel SHAP", "below_threshold": "below", "above_threshold": "at or above"}
+
+
+@register.filter
+def dict_get(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def metric_label(name):
+    return _LABELS.get(name, str(name).replace("_", " "))
+
+
+@register.simple_tag
+def chart(run, name, description, suffix=""):
+    """An SVG chart of the run, with a text alternative for screen readers; ``suffix``
+    names the feature or grouping of a parametrised chart."""
+    return format_html('<figure class="chart"><img src="{}" alt="{}" loading="lazy">'
+                       '</figure>', reverse("evidence-run-chart", args=[run.pk, f"{name}{suffix}"]),
+                       f"{description}{suffix}")
