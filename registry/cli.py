@@ -135,6 +135,62 @@ def cmd_models_create(args, client) -> None:
     _emit(args, model, f"created {model['slug']}")
 
 
+def cmd_evidence_run(args, client) -> None:
+    version = _check(client.get(f"/api/v1/models/{args.model}/versions/{args.version}/"))
+    recipe = _json_argument(args.recipe, "--recipe") or {}
+    if not isinstance(recipe, dict):
+        raise CliError("--recipe must be a JSON object")
+    runs = []
+    for kind in args.kind:
+        body = {"kind": kind, "recipe": recipe}
+        for key in ("dataset", "reference_dataset"):
+            if getattr(args, key) is not None:
+                body[key] = getattr(args, key)
+        response = client.post(f"/api/v1/versions/{version['id']}/evidence-runs/", json=body)
+        run = _check(response)
+        verb = "started" if response.status_code == 202 else "reusing identical"
+        if not args.json:
+            print(f"{verb} run {run['id']}: {kind} of {args.model} v{args.version} on "
+                  f"{run['dataset']['name']} ({run['status']})")
+        runs.append(run)
+    if args.wait:
+        runs = [_wait_for_run(args, client, run) for run in runs]
+    if args.json:
+        print(json.dumps(runs, indent=2))
+    failed = [run for run in runs if run["status"] in ("failed", "cancelled")]
+    if failed:
+        raise CliError("; ".join(f"run {run['id']} ({run['kind']}) {run['status']}: "
+                                 f"{run['error'] or 'cancelled'}" for run in failed))
+
+
+def _wait_for_run(args, client, run: dict) -> dict:
+    import time
+
+    deadline = time.monotonic() + args.wait_timeout
+    last = None
+    while run["status"] in ("queued", "running"):
+        if time.monotonic() > deadline:
+            raise CliError(f"run {run['id']} still {run['status']} after {args.wait_timeout:g} s "
+                           f"(see {run['url']})")
+        line = f"run {run['id']} {run['kind']}: {run['status']} {run['progress']}% {run['stage']}"
+        if line != last and not args.json:
+            print(line, file=sys.stderr)
+            last = line
+        time.sleep(args.poll_seconds)
+        run = _check(client.get(run["url"]))
+    if not args.json:
+        print(f"run {run['id']} {run['kind']}: {run['status']}"
+              + (f" - {run['error']}" if run["error"] else ""))
+    return run
+
+
+def cmd_evidence_status(args, client) -> None:
+    run = _check(client.get(f"/api/v1/evidence-runs/{args.run_id}/"))
+    _emit(args, run, f"run {run['id']} {run['kind']} of {run['model']} v{run['version_number']}:"
+                     f" {run['status']} {run['progress']}%" + (f" - {run['error']}"
+                                                              if run["error"] else ""))
+
+
 def _emit(args, document: dict, line: str) -> None:
     print(json.dumps(document, indent=2) if args.json else line)
 
@@ -188,6 +244,29 @@ def build_parser() -> argparse.ArgumentParser:
     create = models.add_parser("create", help="create an inventory entry")
     create.add_argument("definition", help="JSON object or @file")
     create.set_defaults(handler=cmd_models_create)
+
+    evidence = commands.add_parser("evidence", help="evidence runs").add_subparsers(
+        dest="evidence_command", required=True)
+    run = evidence.add_parser("run", help="start evidence runs for a version",
+                              description="Start one run per --kind; an identical earlier "
+                              "run (same inputs and recipe) is reused. Exits 1 if a run "
+                              "failed (with --wait).")
+    run.add_argument("--model", required=True, help="model slug")
+    run.add_argument("--version", required=True, type=int, help="version number")
+    run.add_argument("--kind", required=True, action="append",
+                     choices=["scoring", "performance", "shap", "reason_codes", "fairness",
+                              "drift"], help="repeatable")
+    run.add_argument("--dataset", type=int, help="dataset id (default: the version's "
+                     "validation dataset)")
+    run.add_argument("--reference-dataset", type=int, help="drift baseline / SHAP background")
+    run.add_argument("--recipe", help="recipe overrides as JSON or @file")
+    run.add_argument("--wait", action="store_true", help="poll until every run finished")
+    run.add_argument("--poll-seconds", type=float, default=2.0)
+    run.add_argument("--wait-timeout", type=float, default=3600.0, help="seconds")
+    run.set_defaults(handler=cmd_evidence_run)
+    status = evidence.add_parser("status", help="show one evidence run")
+    status.add_argument("run_id", type=int)
+    status.set_defaults(handler=cmd_evidence_status)
     return parser
 
 

@@ -121,7 +121,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ModelVersion
-        fields = ["model", "number", "url", "status", "artifact", "artifact_format", "framework",
+        fields = ["id", "model", "number", "url", "status", "artifact", "artifact_format", "framework",
                   "framework_version", "feature_names", "feature_types", "training_dataset",
                   "validation_dataset", "git_commit", "ci_run_url", "metrics", "params", "tags",
                   "description", "registered_by", "created_at"]
@@ -140,6 +140,7 @@ def version_document(version: ModelVersion, model: RegisteredModel | None = None
     two identical; the serializer stays the schema's source of truth."""
     slug = (model or version.model).slug
     return {
+        "id": version.pk,
         "model": slug,
         "number": version.number,
         "url": f"/api/v1/models/{slug}/versions/{version.number}/",

@@ -67,7 +67,8 @@ def test_unreachable_server(monkeypatch, capsys):
 
 def test_every_command_has_help():
     for args in (["--help"], ["register", "--help"], ["datasets", "upload", "--help"],
-                 ["models", "list", "--help"]):
+                 ["models", "list", "--help"], ["evidence", "run", "--help"],
+                 ["evidence", "status", "--help"]):
         result = subprocess.run([sys.executable, "-m", "registry.cli", *args],
                                 capture_output=True, text=True)
         assert result.returncode == 0 and "usage: assay" in result.stdout
