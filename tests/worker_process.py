@@ -64,6 +64,8 @@ def broker_down(settings, monkeypatch):
 
     original = settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    # Celery reads the CELERY_BROKER_URL environment variable before its settings (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
     # The app caches its connection pool and the producer pool built on it.
     monkeypatch.setattr(app, "_pool", None)
@@ -72,5 +74,7 @@ def broker_down(settings, monkeypatch):
         yield
     finally:
         settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS = original
+        if "CELERY_BROKER_URL" in os.environ:
+            os.environ["CELERY_BROKER_URL"] = original[0]
         app._pool = None
         app.amqp._producer_pool = None

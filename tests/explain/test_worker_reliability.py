@@ -33,7 +33,8 @@ def test_worker_killed_mid_run_is_requeued_and_finishes(tmp_path, no_policy, ver
     run, _ = request_run(actor=rita, version=version, kind="shap", dataset=validation,
                          recipe=SLOW_RECIPE)
     with running_worker(tmp_path / "first.log", name="first", env=FAST_REAPER) as first:
-        assert wait_for(lambda: _run(run.pk).chunks_done >= 2, 120), "no chunk finished"
+        assert wait_for(lambda: _run(run.pk).chunks_done >= 2, 120), (
+            (tmp_path / "first.log").read_text()[-3000:])
         first.kill()  # SIGKILL: no clean-up, no acknowledgement, no goodbye
         first.wait()
     assert _run(run.pk).status == "running"

@@ -38,6 +38,26 @@ DEMO_USERS = [
 ]
 
 
+REASON_TEXTS = {
+    "status_of_existing_checking_account": "Status of your current account",
+    "duration_in_month": "Requested loan term is long",
+    "credit_history": "Past repayment record",
+    "purpose": "Purpose of the loan",
+    "credit_amount": "Requested amount is high",
+    "savings_account_and_bonds": "Low savings",
+    "present_employment_since": "Short time with current employer",
+    "installment_rate_in_percentage_of_disposable_income": "Instalment is high relative to "
+                                                           "disposable income",
+    "other_debtors_or_guarantors": "No guarantor or co-applicant",
+    "present_residence_since": "Short time at current address",
+    "property": "Little property or collateral",
+    "other_installment_plans": "Other instalment plans",
+    "housing": "Housing situation",
+    "number_of_existing_credits_at_this_bank": "Number of existing credits with us",
+    "job": "Type of employment",
+}
+
+
 def _inventory_entries(today: date) -> list[dict]:
     return [
         {"slug": "credit-pd-xgb", "name": "Retail credit PD (XGBoost)",
@@ -156,7 +176,8 @@ class Command(BaseCommand):
             cwd=settings.BASE_DIR, env=env, stdout=web_log, stderr=subprocess.STDOUT)
         worker = subprocess.Popen(
             [str(bin_dir / "celery"), "-A", "governance", "worker", "-Q", "cpu,gpu,reports",
-             "--concurrency", "1", "--loglevel", "INFO"],
+             "--concurrency", "1", "--loglevel", "INFO", "--beat",
+             "--schedule", str(demo_dir / "celerybeat-schedule")],
             cwd=settings.BASE_DIR, env=env, stdout=worker_log, stderr=subprocess.STDOUT)
         return [web, worker]
 
@@ -191,6 +212,7 @@ class Command(BaseCommand):
             response = httpx.post(f"{url}/api/v1/models/", json=entry, headers=headers)
             if response.status_code not in (201, 409):
                 raise CommandError(f"creating {entry['slug']} failed: {response.text}")
+        self._set_reason_texts()
         dataset_ids = []
         for path in (train_csv, valid_csv):
             dataset = json.loads(self._cli(
@@ -214,6 +236,19 @@ class Command(BaseCommand):
             version = json.loads(self._cli(url, ci_token, *arguments))
             self.stdout.write(f"  registered {model.slug} v{version['number']} "
                               f"(AUC {model.metrics['auc_valid']:.3f})")
+
+    def _set_reason_texts(self):
+        """The owner's adverse-action texts; protected attributes are never reasons."""
+        from explain.services import set_reason_texts
+        from registry.models import RegisteredModel
+
+        owner = get_user_model().objects.get(username="olivia")
+        with change_context("system"):
+            for model in RegisteredModel.objects.filter(slug__in=["credit-pd-xgb",
+                                                                  "credit-pd-lgbm"]):
+                set_reason_texts(actor=owner, model=model, texts=REASON_TEXTS,
+                                 excluded=["personal_status_and_sex", "age_in_years"],
+                                 reason="demo seed")
 
     def _print_welcome(self, url, passwords, ci_token, demo_dir):
         lines = [f"Assay is running at {url}/  (API docs: {url}/api/docs/)", "", "Logins:"]
