@@ -61,3 +61,13 @@ class EvidenceRunSerializer(serializers.ModelSerializer):
 class EvidenceRunListSerializer(EvidenceRunSerializer):
     class Meta(EvidenceRunSerializer.Meta):
         fields = [f for f in EvidenceRunSerializer.Meta.fields if f != "summary"]
+
+
+class ReasonTextsSerializer(serializers.Serializer):
+    texts = serializers.DictField(child=serializers.CharField(max_length=300), help_text=(
+        "feature -> the reason an applicant reads, e.g. {\"credit_amount\": \"Requested "
+        "amount is high\"}"))
+    excluded = serializers.ListField(child=serializers.CharField(max_length=200),
+                                     required=False, default=list,
+                                     help_text="features never given as reasons")
+    reason = serializers.CharField(required=False, default="", allow_blank=True)

@@ -9,10 +9,13 @@ from rest_framework.views import APIView
 from explain import selectors, services
 from explain.api.serializers import (
     EvidenceRequestSerializer,
+    ReasonTextsSerializer,
     EvidenceRunListSerializer,
     EvidenceRunSerializer,
 )
-from explain.permissions import can_request_evidence, can_view_evidence
+from explain.models import ReasonText
+from explain.permissions import can_edit_reason_texts, can_request_evidence, can_view_evidence
+from registry import selectors as registry_selectors
 from registry.api.permissions import require, require_scope
 from registry.blobs import read_blob
 from registry.errors import UnknownReference
@@ -124,3 +127,40 @@ class EvidenceRunRowsView(APIView):
                                            f'{run.kind}.parquet"')
         response["Digest"] = f"sha-256={run.result_blob.sha256}"
         return response
+
+
+class ReasonTextsView(APIView):
+    """The owner's adverse-action reason texts; new runs snapshot them into their recipe."""
+
+    def _model(self, request, slug, scope):
+        require_scope(request, scope)
+        require(can_view_evidence(request.user), "You have no role that may read evidence.")
+        model = registry_selectors.model_by_slug(slug)
+        if model is None:
+            raise exceptions.NotFound(f"No model with slug {slug!r}.")
+        require_scope(request, scope, model)
+        return model
+
+    def _document(self, model):
+        texts = ReasonText.objects.filter(model=model)
+        return {"texts": {t.feature: t.text for t in texts if not t.excluded},
+                "excluded": [t.feature for t in texts if t.excluded]}
+
+    @extend_schema(summary="A model's reason texts", responses={200: ReasonTextsSerializer})
+    def get(self, request, slug):
+        return Response(self._document(self._model(request, slug, "read")))
+
+    @extend_schema(summary="Replace a model's reason texts (owner or risk officer)",
+                   request=ReasonTextsSerializer,
+                   responses={200: ReasonTextsSerializer, 400: PROBLEM, 403: PROBLEM})
+    def put(self, request, slug):
+        model = self._model(request, slug, "manage")
+        require(can_edit_reason_texts(request.user, model),
+                "Only the model's owner or a risk officer may change its reason texts.")
+        body = ReasonTextsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.set_reason_texts(actor=request.user, model=model,
+                                  texts=body.validated_data["texts"],
+                                  excluded=body.validated_data["excluded"],
+                                  reason=body.validated_data["reason"])
+        return Response(self._document(model))

@@ -1,53 +1,11 @@
 """A risk officer in a real browser (Debian's chromium driven by Playwright)."""
 
-import contextlib
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from tests.browser.pages import SHOTS, browser_page, log_in
 from tests.conftest import register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(os.environ.get("ASSAY_SCREENSHOTS", "test-artifacts/screenshots"))
-
-
-@contextlib.contextmanager
-def browser_page(javascript=True):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (make install installs it)")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM
-    # calls happen before and after it drives the page, never concurrently.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                      java_script_enabled=javascript)
-        try:
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f"{username}-pass-123!")
-    page.click("button[type=submit]")
-
-
-@pytest.fixture
-def page():
-    with browser_page() as page:
-        yield page
 
 
 def test_risk_officer_filters_inventory_and_reads_a_model(page, live_server, rita, ci_api,

@@ -121,3 +121,30 @@ def test_evidence_problem_types_are_documented(client, slug):
 def test_list_is_paginated_without_summaries(version, ci):
     body = api_as(ci, "read").get(f"/api/v1/versions/{version.pk}/evidence-runs/").json()
     assert body["count"] == EvidenceRun.objects.count() and "summary" not in body["results"][0]
+
+
+def test_owner_sets_reason_texts_and_new_runs_use_them(version, olivia, validation, rita):
+    from explain.services import request_run
+
+    response = api_as(olivia, "manage", "read").put(
+        "/api/v1/models/credit-pd/reason-texts/",
+        {"texts": {"amount": "Requested amount is high"}, "excluded": ["age"]}, format="json")
+    assert response.status_code == 200 and response.json()["excluded"] == ["age"]
+    run, _ = request_run(actor=rita, version=version, kind="reason_codes", dataset=validation)
+    assert run.recipe["reason_texts"] == {"amount": "Requested amount is high"}
+    assert "age" in run.recipe["excluded"]
+
+
+def test_developer_may_not_change_reason_texts(credit_model, dan):
+    response = api_as(dan, "manage", "read").put("/api/v1/models/credit-pd/reason-texts/",
+                                                 {"texts": {}}, format="json")
+    assert response.status_code == 403
+
+
+def test_reason_text_change_is_audited(credit_model, rita):
+    from audit.models import AuditEvent
+
+    api_as(rita, "manage").put("/api/v1/models/credit-pd/reason-texts/",
+                               {"texts": {"amount": "High amount"}, "reason": "policy 4.2"},
+                               format="json")
+    assert AuditEvent.objects.get(action="model.reason_texts_set").reason == "policy 4.2"

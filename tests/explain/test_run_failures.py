@@ -132,3 +132,23 @@ def test_cancelled_run_is_not_started(version, rita):
     run = cancel_run(actor=rita, run=run_of(version, "scoring"), reason="wrong dataset")
     assert execute(run).status == "cancelled"
     assert AuditEvent.objects.get(action="evidence_run.cancelled").reason == "wrong dataset"
+
+
+def test_empty_bin_of_a_protected_attribute_degrades_not_crashes(version, validation, rita):
+    run, _ = request_run(actor=rita, version=version, kind="fairness", dataset=validation,
+                         recipe={"bins": {"age_years": [0, 18, 120]}})
+    run = execute(run)
+    by_age = next(g for g in run.summary["groupings"] if g["attributes"] == ["age_years"])
+    assert run.status == "succeeded"
+    assert [g["group"]["age_years"] for g in by_age["groups"]] == ["18-120"]
+
+
+def test_group_with_one_outcome_has_undefined_rates_not_zero(version, credit_frame, ci, rita):
+    frame = credit_frame.copy()
+    frame.loc[frame["sex"] == "female", "default"] = 0  # no bad payer among women
+    run, _ = request_run(actor=rita, version=version, kind="fairness",
+                         dataset=make_dataset(frame, ci, name="no-bad-women"))
+    run = execute(run)
+    women = next(g for g in run.summary["groupings"][0]["groups"]
+                 if g["group"] == {"sex": "female"})
+    assert women["fpr"] is None and women["auc"] is None and women["tpr"] is not None
