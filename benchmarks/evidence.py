@@ -116,13 +116,12 @@ def main():
     import django
 
     django.setup()
+    import drift as drift_benchmark
     import fairlearn
+    import fairness as fairness_benchmark
     import scipy
     import shap
     import xgboost
-
-    import drift as drift_benchmark
-    import fairness as fairness_benchmark
 
     lines = [f"## Evidence pipeline — {dt.date.today().isoformat()}", "",
              f"{os.cpu_count()} cores, {platform.machine()}; Python "

@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 from explain import selectors, services
 from explain.api.serializers import (
     EvidenceRequestSerializer,
-    ReasonTextsSerializer,
     EvidenceRunListSerializer,
     EvidenceRunSerializer,
+    ReasonTextsSerializer,
 )
 from explain.models import ReasonText
 from explain.permissions import can_edit_reason_texts, can_request_evidence, can_view_evidence
