@@ -10,15 +10,13 @@ import datetime as dt
 import os
 import platform
 import time
-from pathlib import Path
 
 import numpy as np
 import scipy
+from results import publish
 from scipy.stats import ks_2samp
 
 from explain.engines.drift import DriftRecipe, drift_report
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def measure(rows: int, features: int) -> tuple[float, float, float]:
@@ -52,10 +50,7 @@ def main():
         "max KS difference |", "|---|---|---|---|---|",
         f"| {args.rows:,} | {args.features} | {assay_s:.2f} | {scipy_s:.2f} | {worst:.1e} |",
         ""])
-    print(text)
-    if not args.no_record:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a") as handle:
-            handle.write("\n" + text)
+    publish(text, record=not args.no_record)
 
 
 if __name__ == "__main__":

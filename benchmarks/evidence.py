@@ -122,6 +122,7 @@ def main():
     import scipy
     import shap
     import xgboost
+    from results import publish
 
     lines = [f"## Evidence pipeline — {dt.date.today().isoformat()}", "",
              f"{os.cpu_count()} cores, {platform.machine()}; Python "
@@ -148,16 +149,7 @@ def main():
               "| rows | Assay s | fairlearn s | speed-up | max abs difference |",
               "|---|---|---|---|---|"]
     for rows in args.fairness_rows:
-        y_true, y_pred, data = fairness_benchmark.make_data(rows)
-        fair_s, report = fairness_benchmark.timed(fairness_benchmark.run_assay, y_true, y_pred,
-                                                  data, repeat=3)
-        learn_s, (by_group, difference) = fairness_benchmark.timed(
-            fairness_benchmark.run_fairlearn, y_true, y_pred, data)
-        diff = max(abs(group[metric] - by_group.loc[tuple(group["group"][n] for n in
-                                                          ("sex", "age", "foreign")), metric])
-                   for group in report.groups for metric in ("selection_rate", "tpr", "fpr"))
-        diff = max(diff, abs(report.summary["demographic_parity_difference"]
-                             - difference["selection_rate"]))
+        _, fair_s, learn_s, diff = fairness_benchmark.measure(rows)
         print(f"fairness {rows:,} rows: Assay {fair_s:.3f} s, fairlearn {learn_s:.2f} s, "
               f"{learn_s / fair_s:.0f}x, max |difference| {diff:.1e}", flush=True)
         lines.append(f"| {rows:,} | {fair_s:.3f} | {learn_s:.2f} | {learn_s / fair_s:.0f}x | "
@@ -172,11 +164,7 @@ def main():
               "|---|---|---|---|---|---|",
               f"| {args.drift_rows:,} | {args.drift_features} | {drift_s:.2f} | {scipy_s:.2f} | "
               f"{scipy_s / drift_s:.1f}x | {ks_diff:.1e} |", ""]
-    text = "\n".join(lines)
-    print("\n" + text)
-    if not args.no_record:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a") as handle:
-            handle.write("\n" + text)
+    publish("\n".join(lines), record=not args.no_record)
 
 
 if __name__ == "__main__":

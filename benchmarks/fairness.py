@@ -12,12 +12,10 @@ import datetime as dt
 import os
 import platform
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-ROOT = Path(__file__).resolve().parents[1]
+from results import publish
 
 
 def make_data(rows: int, seed: int = 1):
@@ -61,6 +59,21 @@ def timed(function, *args, repeat=1):
     return best, result
 
 
+def measure(rows: int) -> tuple[int, float, float, float]:
+    """(groups, Assay seconds best of 3, fairlearn seconds, largest difference)."""
+    y_true, y_pred, data = make_data(rows)
+    assay_s, report = timed(run_assay, y_true, y_pred, data, repeat=3)
+    fairlearn_s, (by_group, difference) = timed(run_fairlearn, y_true, y_pred, data)
+    worst = 0.0
+    for group in report.groups:
+        key = tuple(group["group"][n] for n in ("sex", "age", "foreign"))
+        for metric in ("selection_rate", "tpr", "fpr"):
+            worst = max(worst, abs(group[metric] - by_group.loc[key, metric]))
+    worst = max(worst, abs(report.summary["demographic_parity_difference"]
+                           - difference["selection_rate"]))
+    return len(report.groups), assay_s, fairlearn_s, worst
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
@@ -70,17 +83,8 @@ def main():
 
     rows_out = []
     for rows in args.rows:
-        y_true, y_pred, data = make_data(rows)
-        assay_s, report = timed(run_assay, y_true, y_pred, data, repeat=3)
-        fairlearn_s, (by_group, difference) = timed(run_fairlearn, y_true, y_pred, data)
-        worst = 0.0
-        for group in report.groups:
-            key = tuple(group["group"][n] for n in ("sex", "age", "foreign"))
-            for metric in ("selection_rate", "tpr", "fpr"):
-                worst = max(worst, abs(group[metric] - by_group.loc[key, metric]))
-        worst = max(worst, abs(report.summary["demographic_parity_difference"]
-                               - difference["selection_rate"]))
-        rows_out.append((rows, len(report.groups), assay_s, fairlearn_s, worst))
+        groups, assay_s, fairlearn_s, worst = measure(rows)
+        rows_out.append((rows, groups, assay_s, fairlearn_s, worst))
         print(f"{rows:>10,} rows: Assay {assay_s:.3f} s, fairlearn {fairlearn_s:.2f} s, "
               f"{fairlearn_s / assay_s:.0f}x, max |difference| {worst:.1e}", flush=True)
 
@@ -94,11 +98,7 @@ def main():
              "|---|---|---|---|---|---|"]
     lines += [f"| {rows:,} | {groups} | {a:.3f} | {f:.2f} | {f / a:.0f}x | {w:.1e} |"
               for rows, groups, a, f, w in rows_out]
-    text = "\n".join(lines) + "\n"
-    print("\n" + text)
-    if not args.no_record:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a") as handle:
-            handle.write("\n" + text)
+    publish("\n".join(lines) + "\n", record=not args.no_record)
 
 
 if __name__ == "__main__":
