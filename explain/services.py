@@ -86,18 +86,18 @@ def request_run(*, actor, version: ModelVersion, kind: str, dataset: Dataset,
     hashes = {"artifact": version.artifact.sha256, "dataset": dataset.blob.sha256}
     if reference_dataset is not None:
         hashes["reference_dataset"] = reference_dataset.blob.sha256
-    print_ = fingerprint(kind, hashes, full_recipe)
+    run_fingerprint = fingerprint(kind, hashes, full_recipe)
     with transaction.atomic():
         # The version row lock makes "find identical, else create" safe under concurrency.
         ModelVersion.objects.select_for_update().filter(pk=version.pk).first()
         existing = EvidenceRun.objects.filter(
-            version=version, fingerprint=print_,
+            version=version, fingerprint=run_fingerprint,
             status__in=(*EvidenceRun.ACTIVE, EvidenceRun.Status.SUCCEEDED)).first()
         if existing:
             return existing, False
         run = EvidenceRun.objects.create(
             version=version, kind=kind, dataset=dataset, reference_dataset=reference_dataset,
-            input_hashes=hashes, recipe=full_recipe, fingerprint=print_, trigger=trigger,
+            input_hashes=hashes, recipe=full_recipe, fingerprint=run_fingerprint, trigger=trigger,
             requested_by=actor if actor and actor.is_authenticated else None)
         record_event(actor=actor, action="evidence_run.requested", target=run,
                      after=_run_document(run))
@@ -136,6 +136,8 @@ def request_policy_runs(*, actor, version: ModelVersion) -> list[EvidenceRun]:
 # ---- dispatch (outbox) ---------------------------------------------------------------------
 
 def queue_for(run: EvidenceRun) -> str:
+    """Every run goes to the CPU queue for now; the GPU TreeSHAP engine (its own issue)
+    will route tree-SHAP and scoring runs with a CUDA device to ``gpu``."""
     return "cpu"
 
 

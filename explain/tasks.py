@@ -24,6 +24,7 @@ from django.db import (
     connection,
     transaction,
 )
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from audit.context import change_context
 from explain import execution, services
@@ -34,7 +35,9 @@ from registry.blobs import blob_storage, blob_transaction, store_blob
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+# Database connection, broker (sending chunk tasks) and storage I/O hiccups.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, KombuOperationalError, ConnectionError,
+                    TimeoutError)
 
 
 class Heartbeat:
@@ -124,7 +127,7 @@ def execute_evidence_run(self, run_id: int, attempt: int) -> str:
             timings = {"load_s": round(time.perf_counter() - started, 4)}
             bounds = execution.chunk_bounds(inputs)
             if len(bounds) > 1:
-                _fan_out(run_id, attempt, len(bounds))
+                _fan_out(run, attempt, len(bounds))
                 return f"split into {len(bounds)} chunks"
             services.beat(run_id, attempt, 10, f"computing {run.get_kind_display().lower()}")
             computed = time.perf_counter()
@@ -148,12 +151,12 @@ def _chunk_name(run_id: int, attempt: int, index: int) -> str:
     return f"evidence/run-{run_id}/attempt-{attempt}/chunk-{index:05d}.parquet"
 
 
-def _fan_out(run_id: int, attempt: int, chunks: int) -> None:
-    EvidenceRun.objects.filter(pk=run_id, attempts=attempt).update(
+def _fan_out(run: EvidenceRun, attempt: int, chunks: int) -> None:
+    EvidenceRun.objects.filter(pk=run.pk, attempts=attempt).update(
         chunks_total=chunks, chunks_done=0, stage=f"0 of {chunks} chunks done")
     for index in range(chunks):
-        execute_evidence_chunk.apply_async(args=[run_id, attempt, index],
-                                           queue=services.queue_for(EvidenceRun(pk=run_id)))
+        execute_evidence_chunk.apply_async(args=[run.pk, attempt, index],
+                                           queue=services.queue_for(run))
 
 
 @shared_task(bind=True, acks_late=True, name="explain.execute_evidence_chunk")

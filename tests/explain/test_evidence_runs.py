@@ -134,3 +134,16 @@ def test_results_are_json_without_nan(version):
     run = execute(run_of(version, "fairness"))
     json.dumps(run.summary, allow_nan=False)
     assert EvidenceRun.objects.get(pk=run.pk).summary == run.summary
+
+
+def test_policy_run_that_cannot_apply_is_recorded_not_fatal(credit_model, ci, credit_frame,
+                                                           xgb_json):
+    from registry.services import VersionMetadata, register_version
+
+    plain = make_dataset(credit_frame, ci, name="no-protected", roles={"target": "default"})
+    version, created = register_version(
+        actor=ci, model=credit_model, data=xgb_json, filename="model.json",
+        metadata=VersionMetadata(validation_dataset=plain.pk), idempotency_key=None,
+        max_bytes=10**9)
+    assert created and not version.evidence_runs.filter(kind="fairness").exists()
+    assert "protected" in AuditEvent.objects.get(action="evidence_run.not_requested").reason
