@@ -222,8 +222,7 @@ def summarize_shap(inputs: RunInputs, rows: pd.DataFrame) -> dict:
     features = inputs.model.features(inputs.frame.iloc[rows["row"].to_numpy()[sample]])
     top = list(methods[primary]["importance"])
     return {"methods": methods, "primary": primary, "rows": len(rows),
-            "rows_with_missing_values": int(inputs.model.features(inputs.frame).isna()
-                                            .any(axis=1).sum()),
+            "rows_with_missing_values": _rows_with_missing_values(inputs),
             "plot_sample": {"features": top,
                             "shap": values[sample][:, [names.index(f) for f in top]].tolist(),
                             "values": features[top].to_numpy().tolist()}}
@@ -246,8 +245,7 @@ def summarize_reason_codes(inputs: RunInputs, rows: pd.DataFrame) -> dict:
                         for i in range(k) if isinstance(row[f"reason_{i + 1}"], str)]})
     return {"rows_explained": len(rows), "declined": len(declined),
             "declined_without_reason": int(declined["reason_1"].isna().sum()),
-            "rows_with_missing_values": int(inputs.model.features(inputs.frame).isna()
-                                            .any(axis=1).sum()),
+            "rows_with_missing_values": _rows_with_missing_values(inputs),
             "reason_frequency": texts.value_counts().to_dict(),
             "unmapped_features": sorted(set(named) - set(mapped)),
             "excluded": list(recipe["excluded"] or []),
@@ -260,18 +258,21 @@ def _waterfall(inputs: RunInputs, declined: pd.DataFrame) -> dict | None:
     if declined.empty:
         return None
     position = int(declined["row"].iloc[0])
-    recipe = inputs.recipe
-    result = explain(inputs.model, inputs.frame.iloc[[position]], method=recipe["method"],
-                     background=None if recipe["method"] == "tree_path_dependent"
-                     else _background(inputs), background_size=recipe["background_size"],
-                     max_evals=recipe["max_evals"], seed=recipe["seed"])
-    if not len(result.values):
+    method = inputs.recipe["method"]
+    explained, values = _explain_rows(inputs, method, position, position + 1, None)
+    if not len(explained):
         return None
-    values = inputs.model.features(inputs.frame.iloc[[position]]).iloc[0]
-    return {"row": position, "output": result.output, "base_value": float(result.values[0, -1]),
-            "contributions": {name: float(result.values[0, i])
-                              for i, name in enumerate(result.feature_names)},
-            "values": {name: _plain(values[name]) for name in result.feature_names}}
+    names = inputs.model.feature_names
+    features = inputs.model.features(inputs.frame.iloc[[position]]).iloc[0]
+    return {"row": position,
+            "output": "margin" if method == "tree_path_dependent" else "probability",
+            "base_value": float(values[0, -1]),
+            "contributions": {name: float(values[0, i]) for i, name in enumerate(names)},
+            "values": {name: _plain(features[name]) for name in names}}
+
+
+def _rows_with_missing_values(inputs: RunInputs) -> int:
+    return int(inputs.model.features(inputs.frame).isna().any(axis=1).sum())
 
 
 def _plain(value):

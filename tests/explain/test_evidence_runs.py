@@ -147,3 +147,13 @@ def test_policy_run_that_cannot_apply_is_recorded_not_fatal(credit_model, ci, cr
         max_bytes=10**9)
     assert created and not version.evidence_runs.filter(kind="fairness").exists()
     assert "protected" in AuditEvent.objects.get(action="evidence_run.not_requested").reason
+
+
+def test_waterfall_adds_up_to_the_applicants_margin(version, credit_frame, xgb_booster):
+    import xgboost
+
+    waterfall = execute(run_of(version, "reason_codes")).summary["waterfall"]
+    row = credit_frame.iloc[[waterfall["row"]]][FEATURES]
+    margin = xgb_booster.predict(xgboost.DMatrix(row), output_margin=True)[0]
+    total = waterfall["base_value"] + sum(waterfall["contributions"].values())
+    assert total == pytest.approx(float(margin), abs=1e-5)
