@@ -148,6 +148,7 @@ def execute_evidence_run(self, run_id: int, attempt: int) -> str:
 
 
 def _chunk_name(run_id: int, attempt: int, index: int) -> str:
+    # One folder per run and attempt: _delete_chunk_files relies on this layout.
     return f"evidence/run-{run_id}/attempt-{attempt}/chunk-{index:05d}.parquet"
 
 
@@ -220,9 +221,21 @@ def _merge(inputs, run_id: int, attempt: int, started: float) -> str:
     _store_result(run_id, attempt, rows, summary | {"chunks": run.chunks_total},
                   {"chunks": run.chunks_total, "wall_before_merge_s": round(elapsed, 4)},
                   started)
-    for name in names:
-        storage.delete(name)
+    _delete_chunk_files(run_id)
     return "merged"
+
+
+def _delete_chunk_files(run_id: int) -> None:
+    """The merged Parquet is the result; chunk files of this attempt and of attempts a
+    dead worker abandoned are scratch."""
+    storage, folder = blob_storage(), f"evidence/run-{run_id}"
+    try:
+        attempts, _ = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for attempt_folder in attempts:
+        for name in storage.listdir(f"{folder}/{attempt_folder}")[1]:
+            storage.delete(f"{folder}/{attempt_folder}/{name}")
 
 
 @shared_task(name="explain.reap_stale_evidence_runs")

@@ -68,6 +68,19 @@ def test_large_dataset_is_chunked_and_merged_like_one_piece(version, validation,
     assert result_frame(chunked).equals(result_frame(whole))
 
 
+def test_merge_deletes_the_chunks_of_every_attempt(version, validation, rita, settings):
+    from django.core.files.base import ContentFile
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    run, _ = request_run(actor=rita, version=version, kind="scoring", dataset=validation,
+                         recipe={"chunk_rows": 100})
+    abandoned = f"evidence/run-{run.pk}/attempt-0/chunk-00000.parquet"  # a dead worker's
+    blob_storage().save(abandoned, ContentFile(b"partial"))
+    execute(run)
+    assert blob_storage().listdir(f"evidence/run-{run.pk}/attempt-0")[1] == []
+    assert blob_storage().listdir(f"evidence/run-{run.pk}/attempt-1")[1] == []
+
+
 def _stale(run, seconds=3600):
     claim_run(run.pk, 1, worker_host="gone@host")
     EvidenceRun.objects.filter(pk=run.pk).update(
