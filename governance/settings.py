@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "registry",
     "explain",
     "governance",
+    "governance.workflow",
 ]
 
 MIDDLEWARE = [
