@@ -1,6 +1,6 @@
 """Who may start, read and cancel evidence runs."""
 
-from registry.permissions import can_register_version, can_view_inventory
+from registry.permissions import can_edit_model, can_register_version, can_view_inventory
 from registry.roles import RISK_OFFICER, VALIDATOR, has_role
 
 
@@ -18,6 +18,4 @@ def can_request_evidence(user, model) -> bool:
 
 
 def can_edit_reason_texts(user, model) -> bool:
-    from registry.permissions import can_edit_model
-
     return can_edit_model(user, model)

@@ -38,10 +38,15 @@ _POSITIVE_INTS = ("chunk_rows", "bootstrap", "background_size", "interventional_
 def _check(kind: str, name: str, value) -> None:
     if value is None:
         return
+    if kind == "fairness" and name == "bins":
+        if not isinstance(value, dict):
+            raise InvalidRecipe("fairness.bins maps an attribute to its bin edges, e.g. "
+                                '{"age": [18, 25, 35, 50, 120]}.', field=name)
+        return
     if name in _CHOICES and value not in _CHOICES[name]:
         raise InvalidRecipe(f"{kind}.{name} must be one of {', '.join(_CHOICES[name])}.",
                             field=name)
-    if name in _POSITIVE_INTS and not (kind == "fairness" and name == "bins") and (not isinstance(value, int) or isinstance(value, bool)
+    if name in _POSITIVE_INTS and (not isinstance(value, int) or isinstance(value, bool)
                                    or value < (0 if name == "bootstrap" else 1)):
         raise InvalidRecipe(f"{kind}.{name} must be a positive whole number.", field=name)
     if name == "threshold" and (not isinstance(value, int | float) or not 0 < value < 1):
@@ -50,9 +55,6 @@ def _check(kind: str, name: str, value) -> None:
                               or any(m not in METHODS for m in value)):
         raise InvalidRecipe(f"shap.methods must be a list of {', '.join(METHODS)}.",
                             field=name)
-    if name == "bins" and kind == "fairness" and not isinstance(value, dict):
-        raise InvalidRecipe("fairness.bins maps an attribute to its bin edges, e.g. "
-                            '{"age": [18, 25, 35, 50, 120]}.', field=name)
     if name == "epsilon" and (not isinstance(value, int | float) or value <= 0):
         raise InvalidRecipe("drift.epsilon must be a positive number.", field=name)
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from explain.engines.scoring import TREE_FORMATS
 from explain.errors import RunNotCancellable
 from explain.models import EvidenceRun, ReasonText
 from explain.recipes import DEFAULT_THRESHOLD, build_recipe, fingerprint
@@ -24,7 +25,6 @@ from registry.models import Dataset, ModelVersion
 
 logger = logging.getLogger(__name__)
 
-TREE_FORMATS = ("xgboost_json", "xgboost_ubj", "lightgbm_text")
 NEEDS_TARGET = ("performance", "fairness")
 
 

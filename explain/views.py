@@ -20,9 +20,7 @@ def _readable_version(request, slug, number):
     if not can_view_evidence(request.user):
         raise PermissionDenied("You have no role that may read evidence.")
     model = registry_selectors.model_by_slug(slug)
-    version = model and model.versions.select_related(
-        "artifact", "training_dataset", "validation_dataset", "registered_by").filter(
-        number=number).first()
+    version = model and registry_selectors.version_of(model, number)
     if version is None:
         raise Http404(f"No version {number} of {slug}")
     return version

@@ -11,7 +11,8 @@ from registry.roles import (
 )
 
 
-def _per_model_roles(user, model) -> set[str]:
+def per_model_roles(user, model) -> set[str]:
+    """owner / developer / validator: the roles the inventory entry gives ``user``."""
     roles = set()
     if model.owner_id == user.pk:
         roles.add("owner")
@@ -41,14 +42,14 @@ def can_create_model(user) -> bool:
 def can_edit_model(user, model) -> bool:
     if not user.is_authenticated:
         return False
-    return user.is_superuser or has_role(user, RISK_OFFICER) or "owner" in _per_model_roles(
+    return user.is_superuser or has_role(user, RISK_OFFICER) or "owner" in per_model_roles(
         user, model)
 
 
 def can_register_version(user, model) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_superuser or _per_model_roles(user, model) & {"owner", "developer"}:
+    if user.is_superuser or per_model_roles(user, model) & {"owner", "developer"}:
         return True
     return has_role(user, CI_SERVICE) and model.ci_accounts.filter(pk=user.pk).exists()
 

@@ -8,17 +8,11 @@ from governance.workflow.errors import SeparationOfDuties, TransitionNotAllowed
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
 from registry.errors import UnknownReference
 from registry.models import ModelVersion
+from registry.permissions import per_model_roles
 from registry.roles import role_names
 
 # Actions whose actor must not have built or submitted the version.
 INDEPENDENT_ACTIONS = ("start_validation", "approve", "reject", "request_changes")
-
-
-def _per_model_roles(user, version: ModelVersion) -> set[str]:
-    model = version.model
-    return {name for name, holder in (("owner", model.owner_id),
-                                      ("developer", model.developer_id),
-                                      ("validator", model.validator_id)) if holder == user.pk}
 
 
 def may_take(user, version: ModelVersion, action: str) -> bool:
@@ -26,7 +20,7 @@ def may_take(user, version: ModelVersion, action: str) -> bool:
     transition = TRANSITIONS.get(action)
     if transition is None or not user.is_authenticated:
         return False
-    return bool(transition.roles & (role_names(user) | _per_model_roles(user, version)))
+    return bool(transition.roles & (role_names(user) | per_model_roles(user, version.model)))
 
 
 def submitter_of(version: ModelVersion):

@@ -157,3 +157,11 @@ def test_waterfall_adds_up_to_the_applicants_margin(version, credit_frame, xgb_b
     margin = xgb_booster.predict(xgboost.DMatrix(row), output_margin=True)[0]
     total = waterfall["base_value"] + sum(waterfall["contributions"].values())
     assert total == pytest.approx(float(margin), abs=1e-5)
+
+
+@pytest.mark.parametrize(("kind", "recipe"), [("fairness", {"bins": 5}), ("drift", {"bins": 0}),
+                                              ("drift", {"bins": {"age": [0, 1]}})])
+def test_bins_are_edges_for_fairness_and_a_count_for_drift(version, validation, rita, kind,
+                                                           recipe):
+    with pytest.raises(InvalidRecipe, match="bins"):
+        request_run(actor=rita, version=version, kind=kind, dataset=validation, recipe=recipe)
