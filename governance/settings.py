@@ -179,6 +179,9 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-pending-evidence-runs": {
         "task": "explain.dispatch_pending_evidence_runs",
         "schedule": env_int("ASSAY_EVIDENCE_SWEEPER_SECONDS", 60)},
+    "send-pending-webhooks": {
+        "task": "workflow.send_pending_webhooks",
+        "schedule": env_int("ASSAY_WEBHOOK_SWEEPER_SECONDS", 60)},
 }
 
 # Evidence runs: which kinds registration asks for, per risk tier (the workflow's
@@ -196,6 +199,15 @@ if _unknown_kinds:
 ASSAY_EVIDENCE_HEARTBEAT_SECONDS = env_int("ASSAY_EVIDENCE_HEARTBEAT_SECONDS", 10)
 ASSAY_EVIDENCE_HEARTBEAT_TIMEOUT = env_int("ASSAY_EVIDENCE_HEARTBEAT_TIMEOUT", 120)
 ASSAY_EVIDENCE_MAX_ATTEMPTS = env_int("ASSAY_EVIDENCE_MAX_ATTEMPTS", 3)
+
+# Workflow: links in e-mails and webhooks, mail (console in the demo), webhook retries.
+ASSAY_PUBLIC_URL = env_str("ASSAY_PUBLIC_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = env_str("ASSAY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("ASSAY_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("ASSAY_EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("ASSAY_EMAIL_FROM", "assay@localhost")
+ASSAY_WEBHOOK_MAX_ATTEMPTS = env_int("ASSAY_WEBHOOK_MAX_ATTEMPTS", 6)
+ASSAY_WEBHOOK_TIMEOUT_SECONDS = env_int("ASSAY_WEBHOOK_TIMEOUT_SECONDS", 10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -121,6 +121,7 @@ class ModelVersion(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         DEPLOYED = "deployed", "Deployed"
         HALTED = "halted", "Halted"
+        ROLLED_BACK = "rolled_back", "Rolled back"
         RETIRED = "retired", "Retired"
 
     class ArtifactFormat(models.TextChoices):

@@ -17,3 +17,35 @@ class SeparationOfDuties(RegistryError):
     problem_type = "separation-of-duties"
     title = "Separation of duties forbids you to take this step"
     status = 403
+
+
+class GateFailed(RegistryError):
+    """See 'checks' for each failing gate; fix the evidence, close the findings, or (fairness) ask a risk officer for an exception."""
+
+    problem_type = "gate-failed"
+    title = "The version does not meet its tier policy"
+    status = 409
+
+
+class SignatureRefused(RegistryError):
+    """Re-enter your own password; a signature also needs a reason and its meaning."""
+
+    problem_type = "signature-refused"
+    title = "The signature could not be accepted"
+    status = 403
+
+
+class NotDeployable(RegistryError):
+    """See 'reasons' for machine-readable codes: not_approved, expired, halted, model_halted, rolled_back, retired, gate_failed, approval_invalidated, no_approved_version."""
+
+    problem_type = "not-deployable"
+    title = "This may not be deployed"
+    status = 409
+
+
+class InvalidWorkflowInput(RegistryError):
+    """See 'field' for the value to fix."""
+
+    problem_type = "invalid-workflow-input"
+    title = "A field is missing or invalid"
+    status = 422

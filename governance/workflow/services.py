@@ -1,35 +1,85 @@
-"""Status changes of model versions: permission, separation of duties, audit, one
-transaction. (Signatures, policies and gates build on this; see issue 5.)"""
+"""Every change of the governance record: status transitions, signed decisions,
+policy revisions, findings, exceptions, validation reports, halt and rollback.
 
-from django.db import transaction
+Each function checks permission and separation of duties, writes in one
+transaction with its audit event, and notifies (e-mail, webhooks) after commit.
+"""
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.models import AuditEvent
 from audit.services import record_event
-from governance.workflow.errors import SeparationOfDuties, TransitionNotAllowed
+from governance.workflow import gates, notifications
+from governance.workflow.errors import (
+    GateFailed,
+    InvalidWorkflowInput,
+    NotDeployable,
+    SeparationOfDuties,
+    SignatureRefused,
+    TransitionNotAllowed,
+)
+from governance.workflow.models import (
+    Approval,
+    Condition,
+    Decision,
+    FairnessException,
+    Finding,
+    TierPolicy,
+    ValidationReport,
+)
+from governance.workflow.permissions import (
+    can_accept_risk,
+    can_edit_policy,
+    can_raise_finding,
+    can_upload_validation_report,
+)
+from governance.workflow.policies import POLICY_FIELDS, current_policy
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
-from registry.errors import UnknownReference
+from registry.blobs import store_blob
+from registry.errors import PayloadTooLarge, UnreadableArtifact
 from registry.models import ModelVersion
 from registry.permissions import per_model_roles
-from registry.roles import role_names
+from registry.roles import APPROVER, RISK_OFFICER, VALIDATOR, role_names
 
+S = ModelVersion.Status
 # Actions whose actor must not have built or submitted the version.
 INDEPENDENT_ACTIONS = ("start_validation", "approve", "reject", "request_changes")
+MAX_REPORT_BYTES = 50 * 1024 * 1024
 
 
 def may_take(user, version: ModelVersion, action: str) -> bool:
     """Role check only (the buttons a user sees); SoD is checked when acting."""
-    transition = TRANSITIONS.get(action)
-    if transition is None or not user.is_authenticated:
+    step = TRANSITIONS.get(action)
+    if step is None or not user.is_authenticated:
         return False
-    return bool(transition.roles & (role_names(user) | per_model_roles(user, version.model)))
+    return bool(step.roles & (role_names(user) | per_model_roles(user, version.model)))
+
+
+def _transition_events(version: ModelVersion, action: str):
+    return AuditEvent.objects.filter(
+        target_type="registry.modelversion", target_id=str(version.pk),
+        action="version.transitioned", after__action=action).order_by("-sequence")
 
 
 def submitter_of(version: ModelVersion):
-    from audit.models import AuditEvent
-
-    event = AuditEvent.objects.filter(
-        target_type="registry.modelversion", target_id=str(version.pk),
-        action="version.transitioned", after__action="submit").order_by("-sequence").first()
+    event = _transition_events(version, "submit").first()
     return event.actor_id if event else None
+
+
+def review_round(version: ModelVersion) -> int:
+    """Which submission of the version is under review (1 for the first)."""
+    return _transition_events(version, "submit").count()
+
+
+def validators_of(version: ModelVersion) -> set[int]:
+    """The model's validator and whoever started this version's validation."""
+    started = _transition_events(version, "start_validation").first()
+    return {pk for pk in (version.model.validator_id, started and started.actor_id) if pk}
 
 
 def _check_separation_of_duties(user, version: ModelVersion, action: str) -> None:
@@ -44,29 +94,356 @@ def _check_separation_of_duties(user, version: ModelVersion, action: str) -> Non
                                  "person must validate and decide.", rule="submitter-not-reviewer")
 
 
+def _locked(version: ModelVersion) -> ModelVersion:
+    return ModelVersion.objects.select_for_update().select_related(
+        "model", "artifact", "validation_dataset__blob", "training_dataset__blob").get(
+        pk=version.pk)
+
+
+def _check_may(actor, version: ModelVersion, action: str) -> None:
+    step = TRANSITIONS[action]
+    if version.status not in step.sources:
+        raise TransitionNotAllowed(
+            f"{version} is {version.get_status_display().lower()}; '{step.label}' needs "
+            f"one of: {', '.join(step.sources)}.",
+            allowed_actions=[t.action for t in allowed_actions(version.status)])
+    if not may_take(actor, version, action):
+        raise SeparationOfDuties(f"{actor.get_username()} has no role that may "
+                                 f"'{step.label}' {version}.", rule="role")
+    _check_separation_of_duties(actor, version, action)
+
+
+def _move(actor, version: ModelVersion, action: str, target: str, reason: str,
+          **extra) -> None:
+    before = version.status
+    version.status = target
+    version.save(update_fields=["status"])
+    record_event(actor=actor, action="version.transitioned", target=version,
+                 before={"status": before},
+                 after={"status": target, "action": action, **extra}, reason=reason)
+
+
 def transition(*, actor, version: ModelVersion, action: str, reason: str = "") -> ModelVersion:
+    """The unsigned steps: submit, start validation, deploy, halt, rollback, retire."""
     if action not in TRANSITIONS:
-        raise UnknownReference(f"Unknown action {action!r}; use one of "
+        raise InvalidWorkflowInput(f"Unknown action {action!r}; use one of "
                                f"{', '.join(TRANSITIONS)}.", field="action")
     step = TRANSITIONS[action]
+    if step.signed:
+        raise SignatureRefused(f"'{step.label}' is a signed decision: it needs your password, "
+                               "a reason and the meaning of your signature.")
     with transaction.atomic():
-        version = ModelVersion.objects.select_for_update().select_related("model").get(
-            pk=version.pk)
-        if version.status not in step.sources:
-            raise TransitionNotAllowed(
-                f"{version} is {version.get_status_display().lower()}; '{step.label}' needs "
-                f"one of: {', '.join(step.sources)}.",
-                allowed_actions=[t.action for t in allowed_actions(version.status)])
-        if not may_take(actor, version, action):
-            raise SeparationOfDuties(f"{actor.get_username()} has no role that may "
-                                     f"'{step.label}' {version}.", rule="role")
-        _check_separation_of_duties(actor, version, action)
+        version = _locked(version)
+        _check_may(actor, version, action)
         if step.needs_reason and not reason.strip():
-            raise UnknownReference(f"'{step.label}' needs a reason.", field="reason")
-        before = version.status
-        version.status = step.target
-        version.save(update_fields=["status"])
-        record_event(actor=actor, action="version.transitioned", target=version,
-                     before={"status": before},
-                     after={"status": version.status, "action": action}, reason=reason)
+            raise InvalidWorkflowInput(f"'{step.label}' needs a reason.", field="reason")
+        if action == "deploy":
+            _deploy(actor, version, reason)
+        elif action == "rollback":
+            _rollback(actor, version, reason)
+        else:
+            _move(actor, version, action, step.target, reason)
+        notifications.version_changed(version, action, actor, reason)
     return version
+
+
+def _deploy(actor, version: ModelVersion, reason: str) -> None:
+    from governance.workflow.deployability import version_answer
+
+    answer = version_answer(version)
+    if not answer.deployable:
+        raise NotDeployable(f"{version} may not be deployed: {answer.summary}",
+                            reasons=answer.reasons)
+    for previous in ModelVersion.objects.select_for_update().filter(
+            model=version.model, status=S.DEPLOYED).exclude(pk=version.pk):
+        _move(actor, previous, "superseded", S.APPROVED, f"superseded by v{version.number}")
+    _move(actor, version, "deploy", S.DEPLOYED, reason)
+
+
+def _rollback(actor, version: ModelVersion, reason: str) -> None:
+    """The version stops being deployable; the newest earlier approved version whose
+    approval is still valid takes its place."""
+    from governance.workflow.deployability import version_answer
+
+    was_serving = version.status in (S.DEPLOYED, S.HALTED)
+    candidates = ModelVersion.objects.select_for_update().filter(
+        model=version.model, status=S.APPROVED, number__lt=version.number).order_by("-number")
+    target = next((c for c in candidates if version_answer(c, ignore_halt=True).deployable),
+                  None)
+    if target is None:
+        raise NotDeployable(f"No earlier version of {version.model.slug} holds a valid "
+                            "approval to roll back to; halt this version instead.",
+                            reasons=["no_approved_version"])
+    _move(actor, version, "rollback", S.ROLLED_BACK, reason, restored_version=target.number)
+    if was_serving:
+        _move(actor, target, "restored_by_rollback", S.DEPLOYED, reason,
+              rolled_back_version=version.number)
+
+
+# ---- signed decisions ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConditionInput:
+    kind: str
+    text: str
+
+
+def _capacity(user, version: ModelVersion) -> str:
+    names = role_names(user)
+    for role in (RISK_OFFICER, APPROVER, VALIDATOR):
+        if role in names:
+            return role
+    return "Model validator" if version.model.validator_id == user.pk else "Signer"
+
+
+def _approval_complete(version: ModelVersion, round_: int, policy: TierPolicy) -> tuple[bool,
+                                                                                       str]:
+    approvals = list(Decision.objects.filter(version=version, round=round_,
+                                             kind=Decision.Kind.APPROVE))
+    if len(approvals) < policy.approvals_required:
+        return False, (f"{len(approvals)} of {policy.approvals_required} approvals "
+                       "signed")
+    if policy.risk_officer_must_approve and not any(d.capacity == RISK_OFFICER
+                                                    for d in approvals):
+        return False, "a risk officer's approval is still needed"
+    if {d.signer_id for d in approvals} <= validators_of(version):
+        return False, "an approver other than the validator must sign"
+    return True, "complete"
+
+
+def approval_progress(version: ModelVersion) -> str:
+    policy = current_policy(version.model.risk_tier)
+    return _approval_complete(version, review_round(version), policy)[1]
+
+
+def _approval_document(approval: Approval, decisions, conditions) -> dict:
+    return {"round": approval.round, "policy": {"tier": approval.policy.tier,
+                                                "revision": approval.policy.revision},
+            "approved_at": approval.approved_at, "expires_at": approval.expires_at,
+            "grace_until": approval.grace_until, "artifact_sha256": approval.artifact_sha256,
+            "evidence": approval.evidence,
+            "signatures": [{"decision": d.pk, "signer": d.signer_name, "capacity": d.capacity,
+                            "meaning": d.meaning, "reason": d.reason,
+                            "signed_at": d.signed_at} for d in decisions],
+            "conditions": [{"kind": c.kind, "text": c.text} for c in conditions]}
+
+
+def _take_effect(actor, version: ModelVersion, round_: int, policy: TierPolicy,
+                 report: gates.GateReport, reason: str) -> Approval:
+    now = timezone.now()
+    expires = now + relativedelta(months=policy.revalidation_months)
+    approval = Approval.objects.create(
+        version=version, round=round_, policy=policy, approved_at=now, expires_at=expires,
+        grace_until=expires + timedelta(days=policy.grace_days),
+        artifact_sha256=version.artifact.sha256, evidence=report.evidence)
+    decisions = list(Decision.objects.filter(version=version, round=round_,
+                                             kind=Decision.Kind.APPROVE))
+    approval.decisions.set(decisions)
+    conditions = list(Condition.objects.filter(decision__in=decisions))
+    _move(actor, version, "approve", S.APPROVED, reason,
+          approval=_approval_document(approval, decisions, conditions))
+    return approval
+
+
+def sign_decision(*, actor, version: ModelVersion, kind: str, password: str, meaning: str,
+                  reason: str, conditions: list[ConditionInput] = ()) -> Decision:
+    """Approve, reject or request changes with a signature (password re-entry, reason,
+    meaning). An approval takes effect when the policy's signers are all there."""
+    if kind not in Decision.Kind.values:
+        raise InvalidWorkflowInput(f"Unknown decision {kind!r}; use one of "
+                               f"{', '.join(Decision.Kind.values)}.", field="kind")
+    if not password or not actor.check_password(password):
+        raise SignatureRefused("The password is not correct; the decision was not recorded.",
+                               field="password")
+    if not meaning.strip():
+        raise SignatureRefused("Say what your signature means (e.g. 'approved for production "
+                               "use in UK consumer lending').", field="meaning")
+    if not reason.strip():
+        raise SignatureRefused("A signed decision needs a reason.", field="reason")
+    for condition in conditions:
+        if condition.kind not in Condition.Kind.values or not condition.text.strip():
+            raise InvalidWorkflowInput("Each condition needs a kind (condition or overlay) and "
+                                   "a text.", field="conditions")
+    with transaction.atomic():
+        version = _locked(version)
+        _check_may(actor, version, kind)
+        round_ = review_round(version)
+        if Decision.objects.filter(version=version, round=round_, signer=actor).exists():
+            raise SeparationOfDuties(f"{actor.get_username()} has already signed {version} "
+                                     "in this review; one person signs once.",
+                                     rule="one-signature-per-person")
+        policy = current_policy(version.model.risk_tier)
+        report = gates.GateReport()
+        if kind == Decision.Kind.APPROVE:
+            report = gates.approval_gates(version, policy)
+            if not report.passed:
+                raise GateFailed(f"{version} does not meet the Tier {policy.tier} policy: "
+                                 + " ".join(check.detail for check in report.failures),
+                                 checks=[check.as_dict() for check in report.failures])
+        try:
+            with transaction.atomic():
+                decision = Decision.objects.create(
+                    version=version, round=round_, kind=kind, signer=actor,
+                    signer_name=actor.get_full_name() or actor.get_username(),
+                    capacity=_capacity(actor, version), meaning=meaning.strip(),
+                    reason=reason.strip(), artifact_sha256=version.artifact.sha256,
+                    evidence=report.evidence, policy=policy, signed_at=timezone.now())
+        except IntegrityError:  # a concurrent double submit of the same signature
+            raise SeparationOfDuties("This signature was already recorded.",
+                                     rule="one-signature-per-person") from None
+        for condition in conditions:
+            Condition.objects.create(version=version, decision=decision, kind=condition.kind,
+                                     text=condition.text.strip())
+        record_event(actor=actor, action="decision.signed", target=version, after={
+            "decision": decision.pk, "kind": kind, "round": round_,
+            "capacity": decision.capacity, "meaning": decision.meaning,
+            "artifact_sha256": decision.artifact_sha256, "evidence": decision.evidence,
+            "policy": {"tier": policy.tier, "revision": policy.revision},
+            "conditions": [{"kind": c.kind, "text": c.text} for c in conditions]},
+            reason=decision.reason)
+        if kind == Decision.Kind.APPROVE:
+            complete, _ = _approval_complete(version, round_, policy)
+            if complete:
+                _take_effect(actor, version, round_, policy, report, decision.reason)
+                notifications.version_changed(version, "approve", actor, decision.reason)
+            else:
+                notifications.signature_added(version, decision)
+        else:
+            _move(actor, version, kind, TRANSITIONS[kind].target, decision.reason,
+                  decision=decision.pk)
+            notifications.version_changed(version, kind, actor, decision.reason)
+    return decision
+
+
+# ---- policy --------------------------------------------------------------------------------
+
+def revise_policy(*, actor, tier: int, changes: dict, reason: str) -> TierPolicy:
+    if not can_edit_policy(actor):
+        raise SeparationOfDuties("Only risk officers may change tier policies.", rule="role")
+    if not reason.strip():
+        raise InvalidWorkflowInput("A policy change needs a reason.", field="reason")
+    unknown = set(changes) - set(POLICY_FIELDS)
+    if unknown:
+        raise InvalidWorkflowInput(f"Unknown policy fields: {', '.join(sorted(unknown))}.",
+                               field=sorted(unknown)[0])
+    with transaction.atomic():
+        current = TierPolicy.objects.select_for_update().filter(tier=tier).order_by(
+            "-revision").first() or current_policy(tier)
+        before = {name: getattr(current, name) for name in POLICY_FIELDS}
+        after = before | changes
+        if after == before:
+            return current
+        policy = TierPolicy(tier=tier, revision=current.revision + 1, created_by=actor,
+                            reason=reason.strip(), **after)
+        policy.full_clean(exclude=["created_by"])
+        policy.save()
+        record_event(actor=actor, action="policy.revised", target=policy,
+                     before={"revision": current.revision, **before},
+                     after={"revision": policy.revision, **after}, reason=reason)
+    return policy
+
+
+# ---- findings, exceptions, reports ---------------------------------------------------------
+
+def _finding_document(finding: Finding) -> dict:
+    return {"version": finding.version_id, "severity": finding.severity,
+            "title": finding.title, "status": finding.status,
+            "owner": finding.owner.get_username(), "due_date": finding.due_date}
+
+
+def raise_finding(*, actor, version: ModelVersion, severity: str, title: str,
+                  description: str, owner, due_date, remediation: str = "") -> Finding:
+    if not can_raise_finding(actor, version.model):
+        raise SeparationOfDuties("Only validators and risk officers raise findings.",
+                                 rule="role")
+    finding = Finding(version=version, severity=severity, title=title.strip(),
+                      description=description.strip(), owner=owner, due_date=due_date,
+                      remediation=remediation.strip(), raised_by=actor)
+    _validated(finding)
+    with transaction.atomic():
+        finding.save()
+        record_event(actor=actor, action="finding.raised", target=finding,
+                     after=_finding_document(finding))
+        notifications.finding_raised(finding)
+    return finding
+
+
+def close_finding(*, actor, finding: Finding, status: str, note: str) -> Finding:
+    """Remediated (validator or risk officer confirms) or risk accepted (risk officer)."""
+    if status not in (Finding.Status.REMEDIATED, Finding.Status.RISK_ACCEPTED):
+        raise InvalidWorkflowInput("Close a finding as 'remediated' or 'risk_accepted'.",
+                               field="status")
+    allowed = (can_accept_risk(actor) if status == Finding.Status.RISK_ACCEPTED
+               else can_raise_finding(actor, finding.version.model))
+    if not allowed:
+        raise SeparationOfDuties("Only a risk officer may accept a finding as a risk; "
+                                 "validators and risk officers confirm remediation.",
+                                 rule="role")
+    if not note.strip():
+        raise InvalidWorkflowInput("Closing a finding needs a justification.", field="note")
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        if finding.status != Finding.Status.OPEN:
+            status_label = finding.get_status_display().lower()
+            raise TransitionNotAllowed(f"The finding is already {status_label}.",
+                                       allowed_actions=[])
+        before = _finding_document(finding)
+        finding.status, finding.closing_note = status, note.strip()
+        finding.closed_by, finding.closed_at = actor, timezone.now()
+        finding.save()
+        record_event(actor=actor, action="finding.closed", target=finding, before=before,
+                     after=_finding_document(finding), reason=note)
+    return finding
+
+
+def grant_fairness_exception(*, actor, version: ModelVersion, check_name: str,
+                             justification: str) -> FairnessException:
+    if not can_accept_risk(actor):
+        raise SeparationOfDuties("Only a risk officer may grant a fairness exception.",
+                                 rule="role")
+    if not check_name.startswith("fairness"):
+        raise InvalidWorkflowInput("Exceptions are for fairness checks (e.g. "
+                               "'fairness:sex:four_fifths').", field="check_name")
+    if len(justification.strip()) < 20:
+        raise InvalidWorkflowInput("Write the justification out (20 characters at least): "
+                               "why is this disparity acceptable?", field="justification")
+    with transaction.atomic():
+        exception, created = FairnessException.objects.get_or_create(
+            version=version, check_name=check_name,
+            defaults={"justification": justification.strip(), "granted_by": actor})
+        if not created:
+            raise TransitionNotAllowed(f"{check_name} already has an exception.",
+                                       allowed_actions=[])
+        record_event(actor=actor, action="fairness_exception.granted", target=version,
+                     after={"check": check_name}, reason=exception.justification)
+    return exception
+
+
+def upload_validation_report(*, actor, version: ModelVersion, data: bytes,
+                             filename: str) -> ValidationReport:
+    if not can_upload_validation_report(actor, version.model):
+        raise SeparationOfDuties("Only the model's validator, validators and risk officers "
+                                 "upload validation reports.", rule="role")
+    if len(data) > MAX_REPORT_BYTES:
+        raise PayloadTooLarge(f"The report is {len(data)} bytes; the limit is "
+                              f"{MAX_REPORT_BYTES}.")
+    if not data.startswith(b"%PDF-"):
+        raise UnreadableArtifact("A validation report must be a PDF file.", field="file")
+    with transaction.atomic():
+        blob = store_blob(data)
+        report = ValidationReport.objects.create(version=version, blob=blob,
+                                                 filename=filename[:200], uploaded_by=actor)
+        record_event(actor=actor, action="validation_report.uploaded", target=version,
+                     after={"report": report.pk, "filename": report.filename,
+                            "sha256": blob.sha256})
+    return report
+
+
+def _validated(instance) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(exclude=["raised_by", "closed_by"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise InvalidWorkflowInput(f"{field}: {' '.join(messages)}", field=field) from None

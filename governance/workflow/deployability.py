@@ -1,0 +1,183 @@
+"""May this be deployed? Answered from the audit trail, now or as of any moment.
+
+The state of each version (status, the approval in force with its signatures,
+conditions and evidence hashes, open high-severity findings) is rebuilt from the
+hash-chained audit events up to ``at``. The live answer uses the same path and
+also re-checks that the artifact and the evidence the approval was signed over
+are still the ones stored: if either changed, the approval no longer covers it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from audit.models import AuditEvent
+from explain.models import EvidenceRun
+from governance.workflow.gates import result_sha256
+from governance.workflow.models import Finding
+from registry.models import ModelVersion, RegisteredModel
+
+S = ModelVersion.Status
+SERVING = (S.APPROVED, S.DEPLOYED)
+STATUS_REASONS = {S.HALTED: "halted", S.ROLLED_BACK: "rolled_back", S.RETIRED: "retired"}
+
+
+@dataclass
+class VersionState:
+    id: int
+    number: int
+    status: str
+    approval: dict | None = None
+    open_high_findings: list[str] = field(default_factory=list)
+    since: datetime | None = None
+
+
+@dataclass
+class Answer:
+    model: str
+    at: datetime
+    version: VersionState | None
+    reasons: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    revalidation_overdue: bool = False
+
+    @property
+    def deployable(self) -> bool:
+        return not self.reasons
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.messages) or "deployable"
+
+    def refuse(self, reason: str, message: str) -> None:
+        self.reasons.append(reason)
+        self.messages.append(message)
+
+
+def _when(value) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def version_states(model: RegisteredModel, at: datetime | None = None) -> list[VersionState]:
+    """Every version that existed at ``at`` (default: now), newest first."""
+    versions = dict(ModelVersion.objects.filter(model=model).values_list("pk", "number"))
+    findings = dict(Finding.objects.filter(version__model=model).values_list("pk",
+                                                                             "version_id"))
+    events = AuditEvent.objects.filter(
+        target_type="registry.modelversion", target_id__in=[str(pk) for pk in versions],
+        action__in=("version.registered", "version.transitioned")
+    ) | AuditEvent.objects.filter(target_type="workflow.finding",
+                                  target_id__in=[str(pk) for pk in findings])
+    if at is not None:
+        events = events.filter(timestamp__lte=at)
+    states: dict[int, VersionState] = {}
+    finding_state: dict[int, dict] = {}
+    for event in events.order_by("sequence"):
+        if event.target_type == "workflow.finding":
+            finding_state[int(event.target_id)] = event.after
+            continue
+        pk = int(event.target_id)
+        if event.action == "version.registered":
+            states[pk] = VersionState(pk, versions[pk], S.DRAFT, since=event.timestamp)
+            continue
+        state = states.setdefault(pk, VersionState(pk, versions[pk], S.DRAFT))
+        state.status, state.since = event.after["status"], event.timestamp
+        if event.after.get("action") == "approve":
+            state.approval = event.after["approval"]
+        elif state.status not in SERVING:
+            state.approval = None if state.status != S.HALTED else state.approval
+    for document in finding_state.values():
+        state = states.get(document["version"])
+        if state and document["status"] == Finding.Status.OPEN and \
+                document["severity"] == Finding.Severity.HIGH:
+            state.open_high_findings.append(document["title"])
+    return sorted(states.values(), key=lambda s: -s.number)
+
+
+def _check_still_covered(state: VersionState, answer: Answer) -> None:
+    """Live only: the approval covers the artifact and evidence it was signed over."""
+    version = ModelVersion.objects.select_related("artifact").get(pk=state.id)
+    approval = state.approval or {}
+    if version.artifact.sha256 != approval.get("artifact_sha256") or \
+            version.artifact.integrity == "corrupted":
+        answer.refuse("approval_invalidated", f"v{state.number}'s artifact is not the one "
+                                              "the approval was signed over.")
+        return
+    for kind, binding in approval.get("evidence", {}).items():
+        run = EvidenceRun.objects.filter(pk=binding["run"]).select_related(
+            "result_blob").first()
+        if run is None or run.input_hashes != binding["input_hashes"] or \
+                result_sha256(run) != binding["result_sha256"]:
+            answer.refuse("approval_invalidated", f"The {kind} evidence of v{state.number} "
+                                                  "changed after it was approved.")
+
+
+def _judge(state: VersionState, states: list[VersionState], answer: Answer,
+           ignore_halt: bool = False) -> None:
+    if state.status not in SERVING:
+        reason = STATUS_REASONS.get(state.status, "not_approved")
+        answer.refuse(reason, f"v{state.number} is {S(state.status).label.lower()}.")
+        return
+    halted = [s.number for s in states if s.status == S.HALTED]
+    if halted and not ignore_halt:
+        answer.refuse("model_halted", f"{answer.model} is halted (v{halted[0]}); roll back "
+                                      "or retire the halted version first.")
+    approval = state.approval
+    if approval is None:
+        answer.refuse("not_approved", f"v{state.number} has no approval on record.")
+        return
+    if answer.at > _when(approval["grace_until"]):
+        answer.refuse("expired", f"v{state.number}'s approval expired on "
+                                 f"{_when(approval['expires_at']):%Y-%m-%d} and the grace "
+                                 "period is over: revalidate it.")
+    elif answer.at > _when(approval["expires_at"]):
+        answer.revalidation_overdue = True
+    if state.open_high_findings:
+        answer.refuse("gate_failed", "Open high-severity findings: "
+                                     + "; ".join(state.open_high_findings) + ".")
+
+
+def version_answer(version: ModelVersion, at: datetime | None = None,
+                   ignore_halt: bool = False) -> Answer:
+    states = version_states(version.model, at)
+    answer = Answer(version.model.slug, at or timezone.now(), None)
+    state = next((s for s in states if s.id == version.pk), None)
+    if state is None:
+        answer.refuse("not_registered", f"v{version.number} did not exist then.")
+        return answer
+    answer.version = state
+    _judge(state, states, answer, ignore_halt)
+    if at is None and state.approval and state.status in SERVING:
+        _check_still_covered(state, answer)
+    return answer
+
+
+def model_answer(model: RegisteredModel, at: datetime | None = None) -> Answer:
+    """The version to deploy: the deployed one, else the newest approved one."""
+    states = version_states(model, at)
+    answer = Answer(model.slug, at or timezone.now(), None)
+    serving = [s for s in states if s.status == S.DEPLOYED] or \
+        [s for s in states if s.status == S.APPROVED]
+    if not serving:
+        halted = [s for s in states if s.status == S.HALTED]
+        if halted:
+            answer.version = halted[0]
+            answer.refuse("halted", f"{model.slug} v{halted[0].number} is halted.")
+        else:
+            answer.refuse("no_approved_version", f"{model.slug} has no approved version.")
+        return answer
+    answer.version = serving[0]
+    _judge(serving[0], states, answer)
+    if at is None and not answer.reasons:
+        _check_still_covered(serving[0], answer)
+    return answer
+
+
+def status_timeline(model: RegisteredModel) -> list[AuditEvent]:
+    versions = [str(pk) for pk in ModelVersion.objects.filter(model=model).values_list(
+        "pk", flat=True)]
+    return list(AuditEvent.objects.filter(
+        target_type="registry.modelversion", target_id__in=versions,
+        action__in=("version.registered", "version.transitioned")).order_by("-sequence")[:200])

@@ -1,0 +1,158 @@
+"""The approval gates of a tier policy, evaluated for one version.
+
+Evidence only counts when it was computed on this version's artifact and on the
+datasets the version was registered with (checked by sha256, not by id): a run on
+another version, another dataset or a re-uploaded file does not satisfy the gate.
+"""
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+from audit.chain import canonical_json
+from explain.models import EvidenceRun
+from governance.workflow.models import FairnessException, Finding, TierPolicy, ValidationReport
+from registry.models import ModelVersion
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    name: str
+    passed: bool
+    detail: str
+    waivable: bool = False  # a risk officer may grant an exception (fairness checks)
+    exception: str = ""     # the justification of the exception that made it pass
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "passed": self.passed, "detail": self.detail,
+                "waivable": self.waivable, "exception": self.exception}
+
+
+@dataclass
+class GateReport:
+    checks: list[GateCheck] = field(default_factory=list)
+    evidence: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def failures(self) -> list[GateCheck]:
+        return [check for check in self.checks if not check.passed]
+
+
+def evaluation_dataset(version: ModelVersion):
+    return version.validation_dataset or version.training_dataset
+
+
+def expected_hashes(version: ModelVersion, kind: str) -> dict[str, str] | None:
+    """The input hashes a run of ``kind`` must have to count for ``version``."""
+    dataset = evaluation_dataset(version)
+    if dataset is None:
+        return None
+    hashes = {"artifact": version.artifact.sha256, "dataset": dataset.blob.sha256}
+    if kind == "drift":
+        if version.training_dataset is None:
+            return None
+        hashes["reference_dataset"] = version.training_dataset.blob.sha256
+    return hashes
+
+
+def result_sha256(run: EvidenceRun) -> str:
+    """One hash over what the run concluded: its summary and its per-row results."""
+    rows = run.result_blob.sha256 if run.result_blob_id else ""
+    return hashlib.sha256(canonical_json({"summary": run.summary, "rows": rows}).encode()
+                          ).hexdigest()
+
+
+def bound_run(version: ModelVersion, kind: str) -> EvidenceRun | None:
+    """The newest succeeded run of ``kind`` computed on exactly this version's inputs."""
+    wanted = expected_hashes(version, kind)
+    if wanted is None:
+        return None
+    runs = EvidenceRun.objects.filter(version=version, kind=kind,
+                                      status=EvidenceRun.Status.SUCCEEDED).select_related(
+        "result_blob").order_by("-finished_at", "-id")
+    for run in runs:
+        if all(run.input_hashes.get(key) == value for key, value in wanted.items()):
+            return run
+    return None
+
+
+def evidence_binding(run: EvidenceRun) -> dict:
+    return {"run": run.pk, "fingerprint": run.fingerprint, "input_hashes": run.input_hashes,
+            "result_sha256": result_sha256(run)}
+
+
+def _evidence_checks(version, policy, report: GateReport) -> dict[str, EvidenceRun]:
+    runs = {}
+    dataset = evaluation_dataset(version)
+    for kind in policy.required_evidence:
+        run = bound_run(version, kind)
+        label = EvidenceRun.Kind(kind).label if kind in EvidenceRun.Kind.values else kind
+        if run is None:
+            where = f"dataset {dataset.name!r}" if dataset else "a registered dataset"
+            report.checks.append(GateCheck(
+                f"evidence:{kind}", False,
+                f"No successful {label.lower()} run on this version's artifact and {where}."))
+            continue
+        runs[kind] = run
+        report.evidence[kind] = evidence_binding(run)
+        report.checks.append(GateCheck(f"evidence:{kind}", True,
+                                       f"{label}: run {run.pk} ({run.finished_at:%Y-%m-%d})"))
+    return runs
+
+
+def _fairness_checks(version, policy, run: EvidenceRun | None, report: GateReport) -> None:
+    limits = [("four_fifths", "demographic_parity_ratio", policy.four_fifths_min, "min"),
+              ("equal_opportunity", "equal_opportunity_difference",
+               policy.equal_opportunity_max_difference, "max")]
+    limits = [limit for limit in limits if limit[2] is not None]
+    if not limits:
+        return
+    if run is None:
+        run = bound_run(version, "fairness")
+    if run is None:
+        report.checks.append(GateCheck("fairness", False, "Fairness thresholds apply to this "
+                                       "tier, but no fairness run exists on these inputs."))
+        return
+    exceptions = dict(FairnessException.objects.filter(version=version).values_list(
+        "check_name", "justification"))
+    for grouping in run.summary.get("groupings", []):
+        if len(grouping["attributes"]) != 1:
+            continue  # intersections are shown to reviewers; the thresholds apply per attribute
+        attribute = grouping["attributes"][0]
+        for short, metric, limit, sense in limits:
+            value = grouping["summary"].get(metric)
+            name = f"fairness:{attribute}:{short}"
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                passed, detail = False, (f"{metric} for {attribute} is undefined (a group has "
+                                         "no favourable outcomes or decisions).")
+            else:
+                passed = value >= limit if sense == "min" else value <= limit
+                relation = "at least" if sense == "min" else "at most"
+                detail = (f"{metric} for {attribute} is {value:.3f}; the policy asks for "
+                          f"{relation} {limit:g}.")
+            justification = exceptions.get(name, "") if not passed else ""
+            report.checks.append(GateCheck(name, passed or bool(justification), detail,
+                                           waivable=True, exception=justification))
+
+
+def approval_gates(version: ModelVersion, policy: TierPolicy) -> GateReport:
+    report = GateReport()
+    runs = _evidence_checks(version, policy, report)
+    if policy.requires_validation_report:
+        present = ValidationReport.objects.filter(version=version).exists()
+        report.checks.append(GateCheck(
+            "validation_report", present,
+            "Validation report uploaded." if present else "No validation report uploaded."))
+    open_high = list(Finding.objects.filter(version=version, severity=Finding.Severity.HIGH,
+                                            status=Finding.Status.OPEN).values_list("title",
+                                                                                    flat=True))
+    report.checks.append(GateCheck(
+        "findings", not open_high,
+        f"Open high-severity findings: {'; '.join(open_high)}." if open_high
+        else "No open high-severity finding."))
+    _fairness_checks(version, policy, runs.get("fairness"), report)
+    return report
