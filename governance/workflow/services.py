@@ -40,7 +40,7 @@ from governance.workflow.permissions import (
 )
 from governance.workflow.policies import POLICY_FIELDS, current_policy
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
-from registry.blobs import store_blob
+from registry.blobs import blob_transaction, store_blob
 from registry.errors import PayloadTooLarge, UnreadableArtifact
 from registry.models import ModelVersion
 from registry.permissions import per_model_roles
@@ -429,7 +429,7 @@ def upload_validation_report(*, actor, version: ModelVersion, data: bytes,
                               f"{MAX_REPORT_BYTES}.")
     if not data.startswith(b"%PDF-"):
         raise UnreadableArtifact("A validation report must be a PDF file.", field="file")
-    with transaction.atomic():
+    with blob_transaction():
         blob = store_blob(data)
         report = ValidationReport.objects.create(version=version, blob=blob,
                                                  filename=filename[:200], uploaded_by=actor)

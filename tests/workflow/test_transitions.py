@@ -4,11 +4,15 @@ import pytest
 from django.contrib.auth.models import Group
 
 from audit.models import AuditEvent
-from governance.workflow.errors import SeparationOfDuties, TransitionNotAllowed
+from governance.workflow.errors import (
+    InvalidWorkflowInput,
+    SeparationOfDuties,
+    SignatureRefused,
+    TransitionNotAllowed,
+)
 from governance.workflow.services import transition
 from governance.workflow.transitions import TRANSITIONS
 from registry import roles
-from registry.errors import UnknownReference
 from registry.models import ModelVersion
 from registry.services import VersionMetadata, register_version
 from tests.conftest import _user
@@ -41,15 +45,19 @@ def test_owner_submits_and_it_is_audited(version, olivia):
                                            {"status": "submitted", "action": "submit"})
 
 
-def test_validator_starts_validation_then_risk_officer_approves(version, olivia, victor, rita):
+def test_the_models_validator_starts_validation(version, olivia, victor):
     transition(actor=olivia, version=version, action="submit")
-    transition(actor=victor, version=version, action="start_validation")
-    approved = transition(actor=rita, version=version, action="approve", reason="sound")
-    assert approved.status == "approved"
+    assert transition(actor=victor, version=version,
+                      action="start_validation").status == "in_validation"
+
+
+UNSIGNED = [action for action, step in TRANSITIONS.items() if not step.signed]
+# deploy and rollback also need an approval on record (tests/workflow/test_deploy_gate.py).
+PLAIN = [action for action in UNSIGNED if action not in ("deploy", "rollback")]
 
 
 @pytest.mark.parametrize("status", ModelVersion.Status.values)
-@pytest.mark.parametrize("action", list(TRANSITIONS))
+@pytest.mark.parametrize("action", PLAIN)
 def test_each_action_only_from_its_sources(version, everyone, olivia, status, action):
     actor = olivia if action in ("submit",) else everyone
     version = _at(version, status)
@@ -62,17 +70,31 @@ def test_each_action_only_from_its_sources(version, everyone, olivia, status, ac
             transition(actor=actor, version=version, action=action, reason="r")
 
 
+@pytest.mark.parametrize(("action", "status"), [
+    (action, status) for action in ("deploy", "rollback") for status in ModelVersion.Status.values
+    if status not in TRANSITIONS[action].sources])
+def test_deploy_and_rollback_refused_outside_their_sources(version, everyone, status, action):
+    with pytest.raises(TransitionNotAllowed):
+        transition(actor=everyone, version=_at(version, status), action=action, reason="r")
+
+
+@pytest.mark.parametrize("action", ["approve", "reject", "request_changes"])
+def test_decisions_need_a_signature(version, rita, action):
+    with pytest.raises(SignatureRefused, match="signed decision"):
+        transition(actor=rita, version=_at(version, "in_validation"), action=action,
+                   reason="x")
+
+
 def test_refusal_lists_what_is_allowed(version, rita):
     with pytest.raises(TransitionNotAllowed) as refused:
-        transition(actor=rita, version=version, action="approve", reason="x")
+        transition(actor=rita, version=version, action="start_validation", reason="x")
     assert refused.value.extra["allowed_actions"] == ["submit"]
 
 
-def test_developer_who_is_also_an_approver_may_not_approve(version, dan):
-    dan.groups.add(Group.objects.get(name=roles.APPROVER))
+def test_developer_who_is_also_a_validator_may_not_validate(version, dan):
+    dan.groups.add(Group.objects.get(name=roles.VALIDATOR))
     with pytest.raises(SeparationOfDuties, match="developed or registered"):
-        transition(actor=dan, version=_at(version, "in_validation"), action="approve",
-                   reason="mine is fine")
+        transition(actor=dan, version=_at(version, "submitted"), action="start_validation")
 
 
 def test_submitter_may_not_validate(version, olivia):
@@ -88,9 +110,9 @@ def test_auditor_has_no_role_for_any_action(version, ada):
         transition(actor=ada, version=version, action="submit")
 
 
-def test_rejection_needs_a_reason(version, rita):
-    with pytest.raises(UnknownReference, match="reason"):
-        transition(actor=rita, version=_at(version, "in_validation"), action="reject")
+def test_halt_needs_a_reason(version, rita):
+    with pytest.raises(InvalidWorkflowInput, match="reason"):
+        transition(actor=rita, version=_at(version, "deployed"), action="halt")
 
 
 def test_risk_officer_halts_a_deployed_version(version, rita):

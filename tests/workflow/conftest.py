@@ -1,0 +1,52 @@
+"""A tier-1 credit model version with its evidence computed, people in every role,
+and short-hands to walk it through review."""
+
+import pytest
+
+from explain.models import EvidenceRun
+from governance.workflow.services import revise_policy, sign_decision, transition
+from registry import roles
+from tests.conftest import _user
+from tests.explain.conftest import credit_frame, execute, validation  # noqa: F401 fixtures
+from tests.explain.conftest import version as evidence_version  # noqa: F401 fixture
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def amy(db):
+    """An approver (second line), no role on the credit model."""
+    return _user("amy", roles.APPROVER, first_name="Amy", last_name="Adams")
+
+
+@pytest.fixture
+def reviewed(evidence_version, olivia, victor):  # noqa: F811
+    """Submitted by the owner, in validation by the model's validator, evidence done."""
+    for run in evidence_version.evidence_runs.filter(status=EvidenceRun.Status.QUEUED):
+        assert execute(run).status == "succeeded", run.error
+    transition(actor=olivia, version=evidence_version, action="submit")
+    transition(actor=victor, version=evidence_version, action="start_validation")
+    evidence_version.refresh_from_db()
+    return evidence_version
+
+
+@pytest.fixture
+def lenient_fairness(rita):
+    """The random demo data is not held to the four-fifths rule here; tests of the
+    fairness gate set their own thresholds."""
+    return revise_policy(actor=rita, tier=1, reason="tests of other gates",
+                         changes={"four_fifths_min": None,
+                                  "equal_opportunity_max_difference": None})
+
+
+def sign(user, version, kind="approve", **extra):
+    fields = {"password": f"{user.username}-pass-123!", "meaning": "approved for production "
+              "use in UK consumer lending", "reason": "evidence reviewed"} | extra
+    return sign_decision(actor=user, version=version, kind=kind, **fields)
+
+
+def upload_report(actor, version):
+    from governance.workflow.services import upload_validation_report
+
+    return upload_validation_report(actor=actor, version=version, data=PDF,
+                                    filename="validation.pdf")
