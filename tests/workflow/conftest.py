@@ -50,3 +50,35 @@ def upload_report(actor, version):
 
     return upload_validation_report(actor=actor, version=version, data=PDF,
                                     filename="validation.pdf")
+
+
+def approve(version, validator, risk_officer, approver):
+    upload_report(validator, version)
+    sign(risk_officer, version)
+    sign(approver, version)
+    version.refresh_from_db()
+    assert version.status == "approved"
+    return version
+
+
+@pytest.fixture
+def approved(reviewed, victor, rita, amy, lenient_fairness):
+    return approve(reviewed, victor, rita, amy)
+
+
+@pytest.fixture
+def second_version(approved, ci, xgb_ubj, validation, olivia, victor):  # noqa: F811
+    """v2 of the same model (the same trees saved as UBJSON), in validation."""
+    from registry.services import VersionMetadata, register_version
+
+    version, _ = register_version(
+        actor=ci, model=approved.model, data=xgb_ubj, filename="model.ubj",
+        metadata=VersionMetadata(training_dataset=validation.pk,
+                                 validation_dataset=validation.pk),
+        idempotency_key=None, max_bytes=10**9)
+    for run in version.evidence_runs.filter(status=EvidenceRun.Status.QUEUED):
+        assert execute(run).status == "succeeded", run.error
+    transition(actor=olivia, version=version, action="submit")
+    transition(actor=victor, version=version, action="start_validation")
+    version.refresh_from_db()
+    return version
