@@ -20,6 +20,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("explain.api.urls")),
+    path("api/v1/", include("governance.workflow.api.urls")),
     path("api/problems/<slug:slug>", problem_description, name="api-problem"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

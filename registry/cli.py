@@ -21,6 +21,10 @@ class CliError(Exception):
     pass
 
 
+class GateClosed(Exception):
+    """The answer was printed; only the exit status is left to give."""
+
+
 def _client(args) -> httpx.Client:
     url = args.url or os.environ.get("ASSAY_URL")
     token = args.token or os.environ.get("ASSAY_TOKEN")
@@ -191,6 +195,33 @@ def cmd_evidence_status(args, client) -> None:
                                                               if run["error"] else ""))
 
 
+def cmd_gate(args, client) -> None:
+    """Exit 0 only when deployable; otherwise print each reason and exit 1."""
+    path = f"/api/v1/models/{args.model}" + (f"/versions/{args.version}" if args.version
+                                             else "") + "/deployable/"
+    response = client.get(path, params={"as_of": args.as_of} if args.as_of else None)
+    # 409 is an answer (not deployable, with reasons), not a failure of the request.
+    answer = response.json() if response.status_code == 409 else _check(response)
+    version = answer.get("version") or {}
+    where = f"{args.model} v{version['number']}" if version else args.model
+    if answer.get("deployable"):
+        conditions = (version.get("approval") or {}).get("conditions", [])
+        overdue = " (revalidation overdue)" if answer["revalidation_overdue"] else ""
+        _emit(args, answer, f"deployable: {where}{overdue}" + "".join(
+            f"\n  {c['kind']}: {c['text']}" for c in conditions))
+        return
+    _emit(args, answer, f"NOT deployable: {where}" + "".join(
+        f"\n  {r['code']}: {r['message']}" for r in answer["reasons"]))
+    raise GateClosed
+
+
+def cmd_transition(args, client) -> None:
+    version = _check(client.post(
+        f"/api/v1/models/{args.model}/versions/{args.version}/transitions/",
+        json={"action": args.action, "reason": args.reason}))
+    _emit(args, version, f"{args.model} v{args.version} is now {version['status']}")
+
+
 def _emit(args, document: dict, line: str) -> None:
     print(json.dumps(document, indent=2) if args.json else line)
 
@@ -267,6 +298,29 @@ def build_parser() -> argparse.ArgumentParser:
     status = evidence.add_parser("status", help="show one evidence run")
     status.add_argument("run_id", type=int)
     status.set_defaults(handler=cmd_evidence_status)
+
+    gate = commands.add_parser(
+        "gate", help="may this be deployed? exit 0 yes, 1 no",
+        description="Asks the deploy gate. Exits 0 only when the model (or the given "
+        "version) is approved, unexpired, not halted and its approval still covers the "
+        "artifact and evidence; otherwise prints the reasons and exits 1.")
+    gate.add_argument("--model", required=True, help="model slug")
+    gate.add_argument("--version", type=int, help="version number (default: the version "
+                      "to deploy: the deployed one, else the newest approved)")
+    gate.add_argument("--as-of", help="ISO 8601 date or date-time: the answer as it was then")
+    gate.set_defaults(handler=cmd_gate)
+    for action, text in (("submit", "submit a version for validation"),
+                         ("deploy", "mark an approved version deployed"),
+                         ("halt", "emergency stop of a live version (needs --reason)"),
+                         ("rollback", "roll back: the previous approved version takes over"),
+                         ("retire", "retire a version")):
+        command = commands.add_parser(action, help=text, description=text + ". Needs a token "
+                                      "with the 'operate' scope and the owner or risk-officer "
+                                      "role.")
+        command.add_argument("--model", required=True, help="model slug")
+        command.add_argument("--version", required=True, type=int, help="version number")
+        command.add_argument("--reason", default="", help="why (recorded in the audit trail)")
+        command.set_defaults(handler=cmd_transition, action=action)
     return parser
 
 
@@ -277,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
             args.handler(args, client)
     except CliError as error:
         print(f"assay: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except GateClosed:
         return EXIT_FAILED
     except httpx.HTTPError as error:
         print(f"assay: cannot reach the server: {error}", file=sys.stderr)

@@ -191,6 +191,7 @@ class ApiToken(models.Model):
         READ = "read", "Read the inventory"
         REGISTER = "register", "Register versions and datasets"
         MANAGE = "manage", "Create and edit inventory entries"
+        OPERATE = "operate", "Move versions: submit, deploy, halt, roll back, retire"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="api_tokens")

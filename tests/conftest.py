@@ -16,13 +16,16 @@ FEATURES = ["duration", "amount", "age"]
 
 
 def _ensure_roles():
-    """Transactional tests flush the tables, the groups made by migration included."""
+    """Transactional tests flush the tables, the groups and policies made by migrations
+    included."""
     import importlib
 
     from django.apps import apps
 
     if not Group.objects.filter(name=roles.AUDITOR).exists():
         importlib.import_module("registry.migrations.0002_roles").create_roles(apps, None)
+        importlib.import_module("governance.workflow.migrations.0002_default_policies"
+                                ).create_default_policies(apps, None)
 
 
 def _user(username, *groups, **extra):
