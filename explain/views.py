@@ -1,4 +1,6 @@
-"""Evidence pages: a version's runs with live progress, a run's results with charts."""
+"""Evidence pages: a run's results with charts, starting and cancelling runs. The
+version page itself is the workflow's (governance.workflow.views), built on
+``version_context`` from here."""
 
 import contextlib
 
@@ -16,7 +18,7 @@ from registry.errors import RegistryError
 from registry.models import Dataset
 
 
-def _readable_version(request, slug, number):
+def readable_version(request, slug, number):
     if not can_view_evidence(request.user):
         raise PermissionDenied("You have no role that may read evidence.")
     model = registry_selectors.model_by_slug(slug)
@@ -35,7 +37,7 @@ def _readable_run(request, run_id) -> EvidenceRun:
     return run
 
 
-def _version_context(request, version, **extra) -> dict:
+def version_context(request, version, **extra) -> dict:
     runs = list(selectors.runs_of_version(version)[:100])
     return {"version": version, "model": version.model, "runs": runs,
             "polling": any(run.is_active for run in runs),
@@ -44,36 +46,6 @@ def _version_context(request, version, **extra) -> dict:
             "kinds": EvidenceRun.Kind.choices,
             "datasets": Dataset.objects.select_related("blob").order_by("-created_at")[:50],
             **extra}
-
-
-@login_required
-def version_page(request, slug, number):
-    version = _readable_version(request, slug, number)
-    template = ("explain/_runs_table.html" if request.headers.get("HX-Request")
-                else "explain/version.html")
-    return render(request, template, _version_context(request, version))
-
-
-@login_required
-@require_POST
-def start_run(request, slug, number):
-    version = _readable_version(request, slug, number)
-    if not can_request_evidence(request.user, version.model):
-        raise PermissionDenied("You may not start evidence runs for this model.")
-    dataset_id = request.POST.get("dataset", "")
-    dataset = (Dataset.objects.filter(pk=dataset_id).first() if dataset_id.isdigit() else None) \
-        or version.validation_dataset or version.training_dataset
-    try:
-        if dataset is None:
-            raise RegistryError("Choose a dataset: this version has none registered.")
-        run, _ = services.request_run(actor=request.user, version=version,
-                                      kind=request.POST.get("kind", ""), dataset=dataset,
-                                      trigger="web")
-    except RegistryError as error:
-        context = _version_context(request, version, form_error=error.detail,
-                                   chosen_kind=request.POST.get("kind", ""))
-        return render(request, "explain/version.html", context, status=422)
-    return redirect("evidence-run", run_id=run.pk)
 
 
 @login_required

@@ -12,7 +12,7 @@ admin.site.site_header = "Assay administration"
 
 urlpatterns = [
     path("", registry_views.inventory_page, name="inventory"),
-    path("models/<slug:slug>/", registry_views.model_page, name="model"),
+    path("", include("governance.workflow.urls")),
     path("", include("explain.urls")),
     path("audit/", audit_views.audit_search_page, name="audit-search"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

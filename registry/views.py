@@ -3,7 +3,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 
 from registry import permissions as access
@@ -39,17 +38,13 @@ def inventory_page(request):
     return render(request, template, context)
 
 
-@login_required
-def model_page(request, slug):
-    if not access.can_view_inventory(request.user):
-        raise PermissionDenied("You have no role that may read the model inventory.")
-    model = selectors.model_by_slug(slug)
-    if model is None:
-        raise Http404(f"No model {slug}")
-    return render(request, "registry/model.html", {
+def model_context(model: RegisteredModel) -> dict:
+    """The inventory record, versions and audit timeline; the model page itself is the
+    workflow's (governance.workflow.views.model_page), which adds state and gate."""
+    return {
         "model": model,
         "versions": selectors.versions_of(model).select_related(
             "training_dataset", "validation_dataset")[:50],
         "timeline": selectors.model_timeline(model),
         "ci_accounts": model.ci_accounts.all(),
-    })
+    }

@@ -104,7 +104,7 @@ def _evidence_checks(version, policy, report: GateReport) -> dict[str, EvidenceR
     return runs
 
 
-def _fairness_checks(version, policy, run: EvidenceRun | None, report: GateReport) -> None:
+def fairness_checks(version, policy, run: EvidenceRun | None, report: GateReport) -> None:
     limits = [("four_fifths", "demographic_parity_ratio", policy.four_fifths_min, "min"),
               ("equal_opportunity", "equal_opportunity_difference",
                policy.equal_opportunity_max_difference, "max")]
@@ -154,5 +154,5 @@ def approval_gates(version: ModelVersion, policy: TierPolicy) -> GateReport:
         "findings", not open_high,
         f"Open high-severity findings: {'; '.join(open_high)}." if open_high
         else "No open high-severity finding."))
-    _fairness_checks(version, policy, runs.get("fairness"), report)
+    fairness_checks(version, policy, runs.get("fairness"), report)
     return report

@@ -1,0 +1,333 @@
+"""Pages for risk officers and validators. Every action is a plain form POST (works
+without JavaScript); a button is shown only to whoever may use it, and the view
+refuses the POST anyway when they may not."""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError
+
+from explain import services as evidence_services
+from explain.models import EvidenceRun
+from explain.permissions import can_request_evidence
+from explain.views import readable_version, version_context
+from governance.workflow import deployability, gates, selectors, services
+from governance.workflow.api.views import parse_as_of
+from governance.workflow.errors import InvalidWorkflowInput
+from governance.workflow.models import Condition, Decision, Finding, TierPolicy
+from governance.workflow.permissions import (
+    can_accept_risk,
+    can_edit_policy,
+    can_raise_finding,
+    can_upload_validation_report,
+    can_view_workflow,
+)
+from governance.workflow.policies import POLICY_FIELDS, current_policy, policy_history
+from governance.workflow.transitions import TRANSITIONS
+from registry import selectors as registry_selectors
+from registry.errors import PayloadTooLarge, RegistryError
+from registry.models import Dataset, RiskTier
+from registry.views import model_context
+
+MEANINGS = {
+    "approve": "Approved for production use within the documented purpose and conditions",
+    "reject": "Rejected: not fit for production use",
+    "request_changes": "Returned to the developers: changes required before approval",
+}
+
+
+def _require_viewer(request) -> None:
+    if not can_view_workflow(request.user):
+        raise PermissionDenied("You have no role that may read the model inventory.")
+
+
+def _version_workflow(request, version) -> dict:
+    user = request.user
+    policy = current_policy(version.model.risk_tier)
+    round_ = services.review_round(version)
+    answer = deployability.model_answer(version.model)
+    reference = answer.version if answer.version and answer.version.id != version.pk else None
+    reference_version = (registry_selectors.version_of(version.model, reference.number)
+                         if reference and reference.status in deployability.SERVING else None)
+    already_signed = Decision.objects.filter(version=version, round=round_,
+                                             signer=user).exists()
+    actions = [step for step in TRANSITIONS.values()
+               if version.status in step.sources and services.may_take(user, version,
+                                                                       step.action)
+               and not (step.signed and already_signed)]
+    return {
+        "policy": policy,
+        "gate": gates.approval_gates(version, policy),
+        "decisions": selectors.decisions_of(version),
+        "approval": version.approvals.order_by("-approved_at").first(),
+        "progress": services.approval_progress(version)
+        if version.status == version.Status.IN_VALIDATION else "",
+        "conditions": Condition.objects.filter(version=version),
+        "findings": version.findings.select_related("owner", "raised_by", "closed_by"),
+        "reports": version.validation_reports.select_related("blob", "uploaded_by"),
+        "actions": actions,
+        "version_answer": deployability.version_answer(version),
+        "reference_version": reference_version,
+        "comparison": selectors.comparison(version, reference_version)
+        if reference_version else None,
+        "audit_excerpt": selectors.version_audit_excerpt(version),
+        "can_raise_finding": can_raise_finding(user, version.model),
+        "can_accept_risk": can_accept_risk(user),
+        "can_upload_report": can_upload_validation_report(user, version.model),
+        "users": get_user_model().objects.filter(is_active=True).order_by("username"),
+        "today": date.today(),
+    }
+
+
+def _render_version(request, version, status=200, **extra):
+    context = version_context(request, version) | _version_workflow(request, version) | extra
+    return render(request, "workflow/version.html", context, status=status)
+
+
+@login_required
+def version_page(request, slug, number):
+    version = readable_version(request, slug, number)
+    if request.headers.get("HX-Request"):
+        return render(request, "explain/_runs_table.html", version_context(request, version))
+    return _render_version(request, version)
+
+
+@login_required
+@require_POST
+def start_evidence_run(request, slug, number):
+    version = readable_version(request, slug, number)
+    if not can_request_evidence(request.user, version.model):
+        raise PermissionDenied("You may not start evidence runs for this model.")
+    dataset_id = request.POST.get("dataset", "")
+    dataset = (Dataset.objects.filter(pk=dataset_id).first() if dataset_id.isdigit() else None) \
+        or version.validation_dataset or version.training_dataset
+    try:
+        if dataset is None:
+            raise RegistryError("Choose a dataset: this version has none registered.")
+        run, _ = evidence_services.request_run(actor=request.user, version=version,
+                                               kind=request.POST.get("kind", ""),
+                                               dataset=dataset, trigger="web")
+    except RegistryError as error:
+        return _render_version(request, version, status=422, form_error=error.detail,
+                               chosen_kind=request.POST.get("kind", ""))
+    return redirect("evidence-run", run_id=run.pk)
+
+
+def _refused(request, version, error: RegistryError, **extra):
+    if error.status == 403:
+        raise PermissionDenied(error.detail)
+    return _render_version(request, version, status=error.status, action_error=error.detail,
+                           **extra)
+
+
+@login_required
+@require_POST
+def take_action(request, slug, number, action):
+    version = readable_version(request, slug, number)
+    step = TRANSITIONS.get(action)
+    if step is None or step.signed or not services.may_take(request.user, version, action):
+        raise PermissionDenied("You may not take this action on this version.")
+    try:
+        services.transition(actor=request.user, version=version, action=action,
+                            reason=request.POST.get("reason", "")[:5000])
+    except RegistryError as error:
+        return _refused(request, version, error)
+    return redirect("version", slug=slug, number=number)
+
+
+def _conditions(post) -> list[services.ConditionInput]:
+    found = []
+    for kind in Condition.Kind.values:
+        for line in post.get(f"{kind}s", "").splitlines():
+            if line.strip():
+                found.append(services.ConditionInput(kind, line.strip()))
+    return found
+
+
+@login_required
+def sign_page(request, slug, number, kind):
+    """The signature dialog: a page of its own, so it works without JavaScript."""
+    version = readable_version(request, slug, number)
+    if kind not in Decision.Kind.values or not services.may_take(request.user, version, kind):
+        raise PermissionDenied("You may not sign this decision on this version.")
+    policy = current_policy(version.model.risk_tier)
+    context = {"version": version, "model": version.model, "kind": kind,
+               "label": TRANSITIONS[kind].label, "policy": policy,
+               "gate": gates.approval_gates(version, policy) if kind == "approve" else None,
+               "meaning": MEANINGS[kind], "reason": "", "conditions": "", "overlays": ""}
+    if request.method == "POST":
+        context |= {"meaning": request.POST.get("meaning", ""),
+                    "reason": request.POST.get("reason", ""),
+                    "conditions": request.POST.get("conditions", ""),
+                    "overlays": request.POST.get("overlays", "")}
+        try:
+            services.sign_decision(actor=request.user, version=version, kind=kind,
+                                   password=request.POST.get("password", ""),
+                                   meaning=context["meaning"][:300],
+                                   reason=context["reason"][:5000],
+                                   conditions=_conditions(request.POST))
+        except RegistryError as error:
+            if error.status == 403 and error.extra.get("rule"):
+                raise PermissionDenied(error.detail) from None
+            context |= {"error": error.detail, "error_field": error.extra.get("field", ""),
+                        "failed_checks": error.extra.get("checks", [])}
+            return render(request, "workflow/sign.html", context, status=error.status)
+        return redirect("version", slug=slug, number=number)
+    return render(request, "workflow/sign.html", context)
+
+
+@login_required
+@require_POST
+def raise_finding(request, slug, number):
+    version = readable_version(request, slug, number)
+    if not can_raise_finding(request.user, version.model):
+        raise PermissionDenied("Only validators and risk officers raise findings.")
+    post = request.POST
+    owner = get_user_model().objects.filter(pk=post.get("owner") or 0).first()
+    try:
+        due = date.fromisoformat(post.get("due_date", ""))
+    except ValueError:
+        due = None
+    try:
+        if owner is None or due is None:
+            raise InvalidWorkflowInput("A finding needs an owner and a due date.",
+                                                field="owner" if owner is None else "due_date")
+        services.raise_finding(actor=request.user, version=version,
+                               severity=post.get("severity", ""), title=post.get("title", ""),
+                               description=post.get("description", ""), owner=owner,
+                               due_date=due, remediation=post.get("remediation", ""))
+    except RegistryError as error:
+        return _refused(request, version, error, finding_error=error.detail)
+    return redirect(reverse("version", args=[slug, number]) + "#findings")
+
+
+@login_required
+@require_POST
+def close_finding(request, finding_id):
+    _require_viewer(request)
+    finding = get_object_or_404(Finding.objects.select_related("version__model"), pk=finding_id)
+    version = finding.version
+    try:
+        services.close_finding(actor=request.user, finding=finding,
+                               status=request.POST.get("status", ""),
+                               note=request.POST.get("note", "")[:5000])
+    except RegistryError as error:
+        return _refused(request, version, error)
+    return redirect(reverse("version", args=[version.model.slug, version.number]) + "#findings")
+
+
+@login_required
+@require_POST
+def upload_report(request, slug, number):
+    version = readable_version(request, slug, number)
+    if not can_upload_validation_report(request.user, version.model):
+        raise PermissionDenied("Only validators and risk officers upload validation reports.")
+    upload = request.FILES.get("report")
+    try:
+        if upload is None:
+            raise InvalidWorkflowInput("Choose a PDF file.", field="report")
+        if upload.size > services.MAX_REPORT_BYTES:
+            raise PayloadTooLarge(f"The report is {upload.size} bytes; the limit is "
+                                           f"{services.MAX_REPORT_BYTES}.")
+        services.upload_validation_report(actor=request.user, version=version,
+                                          data=upload.read(), filename=upload.name)
+    except RegistryError as error:
+        return _refused(request, version, error)
+    return redirect(reverse("version", args=[slug, number]) + "#gate")
+
+
+@login_required
+@require_POST
+def grant_exception(request, slug, number):
+    version = readable_version(request, slug, number)
+    if not can_accept_risk(request.user):
+        raise PermissionDenied("Only a risk officer may grant a fairness exception.")
+    try:
+        services.grant_fairness_exception(
+            actor=request.user, version=version, check_name=request.POST.get("check", ""),
+            justification=request.POST.get("justification", "")[:5000])
+    except RegistryError as error:
+        return _refused(request, version, error)
+    return redirect(reverse("version", args=[slug, number]) + "#gate")
+
+
+@login_required
+def model_page(request, slug):
+    _require_viewer(request)
+    model = registry_selectors.model_by_slug(slug)
+    if model is None:
+        raise Http404(f"No model {slug}")
+    as_of_error = ""
+    try:
+        at = parse_as_of(request.GET.get("as_of", "").strip())
+    except ValidationError:
+        at, as_of_error = None, "Give a date (2026-03-03) or a date-time with a time zone."
+    return render(request, "workflow/model.html", model_context(model) | {
+        "as_of": at, "as_of_raw": request.GET.get("as_of", ""), "as_of_error": as_of_error,
+        "gate": deployability.model_answer(model, at),
+        "states": deployability.version_states(model, at),
+        "status_timeline": deployability.status_timeline(model),
+    })
+
+
+@login_required
+def dashboard(request):
+    _require_viewer(request)
+    return render(request, "workflow/dashboard.html", {
+        "waiting": selectors.waiting_for(request.user),
+        "overdue": selectors.overdue_approvals(),
+        "findings": selectors.open_findings()[:20],
+        "finding_counts": selectors.open_findings_by_severity(),
+        "fairness": selectors.failing_fairness_gates(),
+        "halted": selectors.recently_halted(),
+    })
+
+
+def _policy_changes(post) -> dict:
+    changes = {}
+    for name in POLICY_FIELDS:
+        field = TierPolicy._meta.get_field(name)
+        if name == "required_evidence":
+            changes[name] = post.getlist(name)
+        elif field.get_internal_type() == "BooleanField":
+            changes[name] = post.get(name) == "on"
+        else:
+            raw = post.get(name, "").strip()
+            try:
+                changes[name] = (None if raw == "" and field.null
+                                 else (float(raw) if field.get_internal_type() == "FloatField"
+                                       else int(raw)))
+            except ValueError:
+                raise InvalidWorkflowInput(f"{field.verbose_name}: {raw!r} is not a "
+                                                    "number.", field=name) from None
+    return changes
+
+
+@login_required
+def policies_page(request):
+    _require_viewer(request)
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_edit_policy(request.user):
+            raise PermissionDenied("Only risk officers may change tier policies.")
+        tier = int(request.POST.get("tier", "0") or 0)
+        if tier not in RiskTier.values:
+            raise Http404("No such tier")
+        try:
+            services.revise_policy(actor=request.user, tier=tier,
+                                   changes=_policy_changes(request.POST),
+                                   reason=request.POST.get("reason", ""))
+            return redirect(reverse("policies") + f"#tier-{tier}")
+        except RegistryError as error:
+            error, status = f"Tier {tier}: {error.detail}", error.status
+    return render(request, "workflow/policies.html", {
+        "tiers": [(tier, label, current_policy(tier), policy_history(tier)[:10])
+                  for tier, label in RiskTier.choices],
+        "kinds": EvidenceRun.Kind.choices, "can_edit": can_edit_policy(request.user),
+        "error": error}, status=status)
