@@ -42,7 +42,7 @@ from governance.workflow.policies import POLICY_FIELDS, current_policy
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
 from registry.blobs import blob_transaction, store_blob
 from registry.errors import PayloadTooLarge, UnreadableArtifact
-from registry.models import ModelVersion
+from registry.models import ModelVersion, RegisteredModel
 from registry.permissions import per_model_roles
 from registry.roles import APPROVER, RISK_OFFICER, VALIDATOR, role_names
 
@@ -113,6 +113,22 @@ def _check_may(actor, version: ModelVersion, action: str) -> None:
     _check_separation_of_duties(actor, version, action)
 
 
+# The inventory entry's status follows its versions (derived, so the transition's audit
+# event is its record): the first rule that matches wins.
+MODEL_STATUS_RULES = (({S.HALTED}, RegisteredModel.Status.HALTED),
+                      ({S.DEPLOYED}, RegisteredModel.Status.IN_PRODUCTION),
+                      ({S.APPROVED}, RegisteredModel.Status.APPROVED),
+                      ({S.SUBMITTED, S.IN_VALIDATION}, RegisteredModel.Status.IN_VALIDATION))
+
+
+def _sync_model_status(model: RegisteredModel) -> None:
+    statuses = set(model.versions.values_list("status", flat=True))
+    derived = next((status for wanted, status in MODEL_STATUS_RULES if statuses & wanted),
+                   RegisteredModel.Status.RETIRED if statuses == {S.RETIRED}
+                   else RegisteredModel.Status.IN_DEVELOPMENT)
+    RegisteredModel.objects.filter(pk=model.pk).exclude(status=derived).update(status=derived)
+
+
 def _move(actor, version: ModelVersion, action: str, target: str, reason: str,
           **extra) -> None:
     before = version.status
@@ -121,6 +137,7 @@ def _move(actor, version: ModelVersion, action: str, target: str, reason: str,
     record_event(actor=actor, action="version.transitioned", target=version,
                  before={"status": before},
                  after={"status": target, "action": action, **extra}, reason=reason)
+    _sync_model_status(version.model)
 
 
 def transition(*, actor, version: ModelVersion, action: str, reason: str = "") -> ModelVersion:

@@ -84,3 +84,12 @@ def test_point_in_time_answers_follow_the_history(approved, rita):
     transition(actor=rita, version=approved, action="halt", reason="incident")
     assert model_answer(approved.model, at=approved_at).deployable
     assert not model_answer(approved.model).deployable
+
+
+def test_inventory_status_follows_the_versions(approved, rita):
+    transition(actor=rita, version=approved, action="deploy")
+    approved.model.refresh_from_db()
+    assert approved.model.status == "in_production"
+    transition(actor=rita, version=approved, action="halt", reason="incident")
+    approved.model.refresh_from_db()
+    assert approved.model.status == "halted"
