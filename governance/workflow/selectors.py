@@ -55,6 +55,13 @@ def overdue_approvals():
     return sorted(overdue, key=lambda a: a.expires_at)
 
 
+def overdue_reviews():
+    """Inventory entries past their review date (approvals set it to their expiry)."""
+    from registry.selectors import overdue_models
+
+    return overdue_models().select_related("owner").order_by("next_review_date")
+
+
 def open_findings():
     return Finding.objects.filter(status=Finding.Status.OPEN).select_related(
         "version__model", "owner").order_by("severity", "due_date")

@@ -259,6 +259,9 @@ def _take_effect(actor, version: ModelVersion, round_: int, policy: TierPolicy,
     conditions = list(Condition.objects.filter(decision__in=decisions))
     _move(actor, version, "approve", S.APPROVED, reason,
           approval=_approval_document(approval, decisions, conditions))
+    # The inventory's review date is the approval's revalidation date (recorded above).
+    RegisteredModel.objects.filter(pk=version.model_id).update(
+        next_review_date=timezone.localdate(expires))
     return approval
 
 

@@ -282,6 +282,7 @@ def dashboard(request):
     return render(request, "workflow/dashboard.html", {
         "waiting": selectors.waiting_for(request.user),
         "overdue": selectors.overdue_approvals(),
+        "overdue_reviews": selectors.overdue_reviews(),
         "findings": selectors.open_findings()[:20],
         "finding_counts": selectors.open_findings_by_severity(),
         "fairness": selectors.failing_fairness_gates(),

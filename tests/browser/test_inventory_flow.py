@@ -28,7 +28,7 @@ def test_risk_officer_filters_inventory_and_reads_a_model(page, live_server, rit
     page.click("text=Credit PD")
     page.wait_for_selector("h1:has-text('Credit PD')")
     assert "v1" in page.inner_text("#v1") and "9f8e7d6c5b" in page.inner_text("#v1")
-    timeline = page.inner_text(".timeline")
+    timeline = page.inner_text("section[aria-labelledby=timeline-heading] .timeline")
     assert "version.registered" in timeline and "ci (service) via api" in timeline
     page.screenshot(path=SHOTS / "3-model.png", full_page=True)
 

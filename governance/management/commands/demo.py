@@ -113,6 +113,7 @@ class Command(BaseCommand):
         try:
             self._wait_healthy(url, children)
             self._register_like_ci(url, owner_token, ci_token, demo_dir)
+            self._seed_review_history(passwords)
             self._print_welcome(url, passwords, ci_token, demo_dir)
             if options["no_serve"]:
                 return
@@ -237,6 +238,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  registered {model.slug} v{version['number']} "
                               f"(AUC {model.metrics['auc_valid']:.3f})")
 
+    def _seed_review_history(self, passwords):
+        from governance.demo.workflow import seed_review_history
+
+        self.stdout.write("Waiting for the evidence runs, then seeding the reviews…")
+        with change_context("system"):
+            for line in seed_review_history(passwords):
+                self.stdout.write(f"  {line}")
+
     def _set_reason_texts(self):
         """The owner's adverse-action texts; protected attributes are never reasons."""
         from explain.services import set_reason_texts
@@ -255,7 +264,8 @@ class Command(BaseCommand):
         for username, full_name, group_names, superuser in DEMO_USERS:
             role = ", ".join(group_names) or ("superuser (admin site)" if superuser else "")
             lines.append(f"  {username:<8} {passwords[username]:<14} {full_name} — {role}")
-        lines += ["", "CI token (register + read):", f"  export ASSAY_URL={url} "
+        lines += ["", f"Start at {url}/dashboard/ (log in as rita: a tier-1 model waits for "
+                  "her signature).", "", "CI token (register + read):", f"  export ASSAY_URL={url} "
                   f"ASSAY_TOKEN={ci_token}", "  .venv/bin/assay models list"]
         text = "\n".join(lines)
         (demo_dir / "credentials.txt").write_text(text + "\n")
