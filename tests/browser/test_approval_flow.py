@@ -6,9 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import SHOTS, browser_page, log_in
-from tests.explain.conftest import credit_frame, validation  # noqa: F401 fixtures
-from tests.explain.conftest import version as evidence_version  # noqa: F401 fixture
-from tests.workflow.conftest import amy, lenient_fairness, reviewed  # noqa: F401 fixtures
 from tests.workflow.conftest import sign, upload_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -19,15 +19,20 @@ def amy(db):
     return _user("amy", roles.APPROVER, first_name="Amy", last_name="Adams")
 
 
+def into_validation(version, owner, validator):
+    """Compute the policy's evidence, then submit (owner) and start validation."""
+    for run in version.evidence_runs.filter(status=EvidenceRun.Status.QUEUED):
+        assert execute(run).status == "succeeded", run.error
+    transition(actor=owner, version=version, action="submit")
+    transition(actor=validator, version=version, action="start_validation")
+    version.refresh_from_db()
+    return version
+
+
 @pytest.fixture
 def reviewed(evidence_version, olivia, victor):  # noqa: F811
     """Submitted by the owner, in validation by the model's validator, evidence done."""
-    for run in evidence_version.evidence_runs.filter(status=EvidenceRun.Status.QUEUED):
-        assert execute(run).status == "succeeded", run.error
-    transition(actor=olivia, version=evidence_version, action="submit")
-    transition(actor=victor, version=evidence_version, action="start_validation")
-    evidence_version.refresh_from_db()
-    return evidence_version
+    return into_validation(evidence_version, olivia, victor)
 
 
 @pytest.fixture
@@ -76,9 +81,4 @@ def second_version(approved, ci, xgb_ubj, validation, olivia, victor):  # noqa: 
         metadata=VersionMetadata(training_dataset=validation.pk,
                                  validation_dataset=validation.pk),
         idempotency_key=None, max_bytes=10**9)
-    for run in version.evidence_runs.filter(status=EvidenceRun.Status.QUEUED):
-        assert execute(run).status == "succeeded", run.error
-    transition(actor=olivia, version=version, action="submit")
-    transition(actor=victor, version=version, action="start_validation")
-    version.refresh_from_db()
-    return version
+    return into_validation(version, olivia, victor)
