@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record_event
+from explain.models import EvidenceRun
 from governance.workflow import gates, notifications
 from governance.workflow.errors import (
     GateFailed,
@@ -355,12 +357,28 @@ def revise_policy(*, actor, tier: int, changes: dict, reason: str) -> TierPolicy
             return current
         policy = TierPolicy(tier=tier, revision=current.revision + 1, created_by=actor,
                             reason=reason.strip(), **after)
-        policy.full_clean(exclude=["created_by"])
+        _check_policy(policy)
         policy.save()
         record_event(actor=actor, action="policy.revised", target=policy,
                      before={"revision": current.revision, **before},
                      after={"revision": policy.revision, **after}, reason=reason)
     return policy
+
+
+def _check_policy(policy: TierPolicy) -> None:
+    unknown = [k for k in policy.required_evidence if k not in EvidenceRun.Kind.values]
+    if not isinstance(policy.required_evidence, list) or unknown:
+        raise InvalidWorkflowInput(f"required_evidence must list evidence kinds "
+                                   f"({', '.join(EvidenceRun.Kind.values)}).",
+                                   field="required_evidence")
+    if policy.approvals_required < 1:
+        raise InvalidWorkflowInput("At least one approval is required.",
+                                   field="approvals_required")
+    for name in ("four_fifths_min", "equal_opportunity_max_difference"):
+        value = getattr(policy, name)
+        if value is not None and not 0 <= value <= 1:
+            raise InvalidWorkflowInput(f"{name} must be between 0 and 1.", field=name)
+    _validated(policy, exclude=["created_by"])
 
 
 # ---- findings, exceptions, reports ---------------------------------------------------------
@@ -379,7 +397,7 @@ def raise_finding(*, actor, version: ModelVersion, severity: str, title: str,
     finding = Finding(version=version, severity=severity, title=title.strip(),
                       description=description.strip(), owner=owner, due_date=due_date,
                       remediation=remediation.strip(), raised_by=actor)
-    _validated(finding)
+    _validated(finding, exclude=["raised_by", "closed_by"])
     with transaction.atomic():
         finding.save()
         record_event(actor=actor, action="finding.raised", target=finding,
@@ -459,11 +477,9 @@ def upload_validation_report(*, actor, version: ModelVersion, data: bytes,
     return report
 
 
-def _validated(instance) -> None:
-    from django.core.exceptions import ValidationError
-
+def _validated(instance, exclude: list[str]) -> None:
     try:
-        instance.full_clean(exclude=["raised_by", "closed_by"])
+        instance.full_clean(exclude=exclude)
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise InvalidWorkflowInput(f"{field}: {' '.join(messages)}", field=field) from None

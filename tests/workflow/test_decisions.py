@@ -173,3 +173,24 @@ def test_validator_may_not_grant_fairness_exceptions(ready, victor):
         grant_fairness_exception(actor=victor, version=ready,
                                  check_name="fairness:sex:four_fifths",
                                  justification="Gap explained by income; reviewed.")
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"required_evidence": ["horoscope"]}, "required_evidence"),
+    ({"approvals_required": 0}, "approvals_required"),
+    ({"four_fifths_min": 1.5}, "four_fifths_min"),
+])
+def test_invalid_policy_changes_are_refused(rita, changes, field):
+    from governance.workflow.errors import InvalidWorkflowInput
+
+    with pytest.raises(InvalidWorkflowInput) as refused:
+        revise_policy(actor=rita, tier=2, changes=changes, reason="typo")
+    assert refused.value.extra["field"] == field
+
+
+def test_policy_revision_is_audited_and_old_decisions_keep_theirs(ready, rita, amy):
+    sign(amy, ready)
+    revise_policy(actor=rita, tier=1, reason="stricter", changes={"grace_days": 10})
+    event = AuditEvent.objects.filter(action="policy.revised").latest("sequence")
+    assert (event.before["grace_days"], event.after["grace_days"]) == (30, 10)
+    assert Decision.objects.get().policy.revision == 2  # lenient_fairness made r2
