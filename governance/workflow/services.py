@@ -97,7 +97,9 @@ def _check_separation_of_duties(user, version: ModelVersion, action: str) -> Non
 
 
 def _locked(version: ModelVersion) -> ModelVersion:
-    return ModelVersion.objects.select_for_update().select_related(
+    # Lock only the version row: PostgreSQL refuses FOR UPDATE on the nullable side of
+    # the outer joins that fetch its datasets.
+    return ModelVersion.objects.select_for_update(of=("self",)).select_related(
         "model", "artifact", "validation_dataset__blob", "training_dataset__blob").get(
         pk=version.pk)
 
