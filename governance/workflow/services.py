@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from explain.models import EvidenceRun
 from governance.workflow import gates, notifications
+from governance.workflow.deployability import version_answer
 from governance.workflow.errors import (
     GateFailed,
     InvalidWorkflowInput,
@@ -169,8 +170,6 @@ def transition(*, actor, version: ModelVersion, action: str, reason: str = "") -
 
 
 def _deploy(actor, version: ModelVersion, reason: str) -> None:
-    from governance.workflow.deployability import version_answer
-
     answer = version_answer(version)
     if not answer.deployable:
         raise NotDeployable(f"{version} may not be deployed: {answer.summary}",
@@ -184,8 +183,6 @@ def _deploy(actor, version: ModelVersion, reason: str) -> None:
 def _rollback(actor, version: ModelVersion, reason: str) -> None:
     """The version stops being deployable; the newest earlier approved version whose
     approval is still valid takes its place."""
-    from governance.workflow.deployability import version_answer
-
     was_serving = version.status in (S.DEPLOYED, S.HALTED)
     candidates = ModelVersion.objects.select_for_update().filter(
         model=version.model, status=S.APPROVED, number__lt=version.number).order_by("-number")
