@@ -43,9 +43,8 @@ def _into_validation(version, people) -> None:
 
 
 def _grant_needed_exceptions(version, people) -> None:
-    report = gates.GateReport()
-    gates.fairness_checks(version, current_policy(version.model.risk_tier), None, report)
-    for check in report.failures:
+    for check in gates.failing_fairness_checks(version,
+                                               current_policy(version.model.risk_tier)):
         services.grant_fairness_exception(
             actor=people["rita"], version=version, check_name=check.name,
             justification="Challenger model: no decisions are taken on its output; the gap "

@@ -140,8 +140,10 @@ def _judge(state: VersionState, states: list[VersionState], answer: Answer,
 
 
 def version_answer(version: ModelVersion, at: datetime | None = None,
-                   ignore_halt: bool = False) -> Answer:
-    states = version_states(version.model, at)
+                   ignore_halt: bool = False,
+                   states: list[VersionState] | None = None) -> Answer:
+    """``states``: the model's ``version_states`` at ``at``, when the caller has them."""
+    states = version_states(version.model, at) if states is None else states
     answer = Answer(version.model.slug, at or timezone.now(), None)
     state = next((s for s in states if s.id == version.pk), None)
     if state is None:
@@ -154,9 +156,10 @@ def version_answer(version: ModelVersion, at: datetime | None = None,
     return answer
 
 
-def model_answer(model: RegisteredModel, at: datetime | None = None) -> Answer:
+def model_answer(model: RegisteredModel, at: datetime | None = None,
+                 states: list[VersionState] | None = None) -> Answer:
     """The version to deploy: the deployed one, else the newest approved one."""
-    states = version_states(model, at)
+    states = version_states(model, at) if states is None else states
     answer = Answer(model.slug, at or timezone.now(), None)
     serving = [s for s in states if s.status == S.DEPLOYED] or \
         [s for s in states if s.status == S.APPROVED]

@@ -139,6 +139,13 @@ def fairness_checks(version, policy, run: EvidenceRun | None, report: GateReport
                                            waivable=True, exception=justification))
 
 
+def failing_fairness_checks(version: ModelVersion, policy: TierPolicy) -> list[GateCheck]:
+    """The fairness checks of ``policy`` that fail for ``version`` (after exceptions)."""
+    report = GateReport()
+    fairness_checks(version, policy, None, report)
+    return report.failures
+
+
 def approval_gates(version: ModelVersion, policy: TierPolicy) -> GateReport:
     report = GateReport()
     runs = _evidence_checks(version, policy, report)

@@ -78,9 +78,7 @@ def failing_fairness_gates() -> list[tuple[ModelVersion, list[gates.GateCheck]]]
     for version in versions().filter(status__in=(S.IN_VALIDATION, S.SUBMITTED,
                                                  *deployability.SERVING)).select_related(
             "validation_dataset__blob", "training_dataset__blob")[:200]:
-        report = gates.GateReport()
-        gates.fairness_checks(version, current_policy(version.model.risk_tier), None, report)
-        bad = [check for check in report.failures if check.name.startswith("fairness")]
+        bad = gates.failing_fairness_checks(version, current_policy(version.model.risk_tier))
         if bad:
             failing.append((version, bad))
     return failing

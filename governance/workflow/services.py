@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from explain.models import EvidenceRun
 from governance.workflow import gates, notifications
-from governance.workflow.deployability import version_answer
+from governance.workflow.deployability import version_answer, version_states
 from governance.workflow.errors import (
     GateFailed,
     InvalidWorkflowInput,
@@ -186,8 +186,9 @@ def _rollback(actor, version: ModelVersion, reason: str) -> None:
     was_serving = version.status in (S.DEPLOYED, S.HALTED)
     candidates = ModelVersion.objects.select_for_update().filter(
         model=version.model, status=S.APPROVED, number__lt=version.number).order_by("-number")
-    target = next((c for c in candidates if version_answer(c, ignore_halt=True).deployable),
-                  None)
+    states = version_states(version.model)
+    target = next((c for c in candidates
+                   if version_answer(c, ignore_halt=True, states=states).deployable), None)
     if target is None:
         raise NotDeployable(f"No earlier version of {version.model.slug} holds a valid "
                             "approval to roll back to; halt this version instead.",

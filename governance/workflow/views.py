@@ -51,7 +51,8 @@ def _version_workflow(request, version) -> dict:
     user = request.user
     policy = current_policy(version.model.risk_tier)
     round_ = services.review_round(version)
-    answer = deployability.model_answer(version.model)
+    states = deployability.version_states(version.model)
+    answer = deployability.model_answer(version.model, states=states)
     reference = answer.version if answer.version and answer.version.id != version.pk else None
     reference_version = (registry_selectors.version_of(version.model, reference.number)
                          if reference and reference.status in deployability.SERVING else None)
@@ -72,7 +73,7 @@ def _version_workflow(request, version) -> dict:
         "findings": version.findings.select_related("owner", "raised_by", "closed_by"),
         "reports": version.validation_reports.select_related("blob", "uploaded_by"),
         "actions": actions,
-        "version_answer": deployability.version_answer(version),
+        "version_answer": deployability.version_answer(version, states=states),
         "reference_version": reference_version,
         "comparison": selectors.comparison(version, reference_version)
         if reference_version else None,
@@ -268,10 +269,11 @@ def model_page(request, slug):
         at = parse_as_of(request.GET.get("as_of", "").strip())
     except ValidationError:
         at, as_of_error = None, "Give a date (2026-03-03) or a date-time with a time zone."
+    states = deployability.version_states(model, at)
     return render(request, "workflow/model.html", model_context(model) | {
         "as_of": at, "as_of_raw": request.GET.get("as_of", ""), "as_of_error": as_of_error,
-        "gate": deployability.model_answer(model, at),
-        "states": deployability.version_states(model, at),
+        "gate": deployability.model_answer(model, at, states=states),
+        "states": states,
         "status_timeline": deployability.status_timeline(model),
     })
 

@@ -35,7 +35,7 @@ def _model_or_404(slug):
     return model
 
 
-def _readable_model(request, slug):
+def readable_model(request, slug):
     require(access.can_view_inventory(request.user), "You have no role that may read the "
             "model inventory.")
     model = _model_or_404(slug)
@@ -86,7 +86,7 @@ class ModelDetailView(APIView):
     @extend_schema(summary="One inventory entry", responses={200: RegisteredModelSerializer,
                                                              404: PROBLEM})
     def get(self, request, slug):
-        return Response(RegisteredModelSerializer(_readable_model(request, slug)).data)
+        return Response(RegisteredModelSerializer(readable_model(request, slug)).data)
 
     @extend_schema(summary="Change an inventory entry (audited, with reason)",
                    request=ModelWriteSerializer(partial=True),
@@ -125,7 +125,7 @@ class VersionListView(UploadLimitMixin, generics.GenericAPIView):
                    parameters=[OpenApiParameter("tag", str)],
                    responses={200: ModelVersionSerializer(many=True), 404: PROBLEM})
     def get(self, request, slug):
-        model = _readable_model(request, slug)
+        model = readable_model(request, slug)
         page = self.paginate_queryset(selectors.versions_of(model, request.query_params.get(
             "tag", "")))
         return self.get_paginated_response([version_document(v, model) for v in page])
@@ -176,7 +176,7 @@ class VersionDetailView(APIView):
     @extend_schema(summary="One version with its lineage",
                    responses={200: ModelVersionSerializer, 404: PROBLEM})
     def get(self, request, slug, number):
-        model = _readable_model(request, slug)
+        model = readable_model(request, slug)
         version = selectors.version_of(model, number)
         if version is None:
             raise exceptions.NotFound(f"{slug} has no version {number}.")

@@ -16,11 +16,11 @@ from governance.workflow.api.serializers import (
     VersionStateSerializer,
     answer_document,
 )
-from governance.workflow.permissions import can_view_workflow
 from registry import selectors as registry_selectors
-from registry.api.permissions import require, require_scope
+from registry.api.permissions import require_scope
 from registry.api.problems import PROBLEM_CONTENT_TYPE
 from registry.api.serializers import ModelVersionSerializer
+from registry.api.views import readable_model
 
 PROBLEM = OpenApiResponse(description="RFC 9457 problem (application/problem+json)")
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATETIME, description=(
@@ -42,16 +42,6 @@ def parse_as_of(raw: str | None):
     return moment
 
 
-def _readable_model(request, slug):
-    require_scope(request, "read")
-    require(can_view_workflow(request.user), "You have no role that may read the inventory.")
-    model = registry_selectors.model_by_slug(slug)
-    if model is None:
-        raise exceptions.NotFound(f"No model {slug!r}.")
-    require_scope(request, "read", model)
-    return model
-
-
 def _gate_response(request, answer) -> Response:
     body = answer_document(answer)
     if answer.deployable:
@@ -68,7 +58,7 @@ class ModelDeployableView(APIView):
                    responses={200: DeployableSerializer, 409: DeployableSerializer,
                               400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM})
     def get(self, request, slug):
-        model = _readable_model(request, slug)
+        model = readable_model(request, slug)
         answer = deployability.model_answer(model, parse_as_of(request.query_params.get(
             "as_of")))
         return _gate_response(request, answer)
@@ -79,7 +69,7 @@ class VersionDeployableView(APIView):
                    responses={200: DeployableSerializer, 409: DeployableSerializer,
                               400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM})
     def get(self, request, slug, number):
-        model = _readable_model(request, slug)
+        model = readable_model(request, slug)
         version = registry_selectors.version_of(model, number)
         if version is None:
             raise exceptions.NotFound(f"No version {number} of {slug!r}.")
@@ -94,10 +84,10 @@ class ModelStateView(APIView):
                    responses={200: ModelStateSerializer, 400: PROBLEM, 401: PROBLEM,
                               403: PROBLEM, 404: PROBLEM})
     def get(self, request, slug):
-        model = _readable_model(request, slug)
+        model = readable_model(request, slug)
         at = parse_as_of(request.query_params.get("as_of"))
-        answer = deployability.model_answer(model, at)
         states = deployability.version_states(model, at)
+        answer = deployability.model_answer(model, at, states=states)
         return Response({"model": model.slug, "as_of": answer.at,
                          "versions": VersionStateSerializer(states, many=True).data,
                          "deployable": answer_document(answer)})
@@ -109,7 +99,7 @@ class VersionTransitionView(APIView):
                    responses={200: ModelVersionSerializer, 400: PROBLEM, 401: PROBLEM,
                               403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM})
     def post(self, request, slug, number):
-        model = _readable_model(request, slug)
+        model = readable_model(request, slug)
         require_scope(request, "operate", model)
         version = registry_selectors.version_of(model, number)
         if version is None:
