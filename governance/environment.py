@@ -73,3 +73,21 @@ def parse_duration(raw: str) -> timedelta:
     if not match:
         raise ValueError(f"not a duration: {raw!r} (use e.g. 30m, 12h, 90d, 2w)")
     return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def env_keyring(name: str) -> list[tuple[str, str]]:
+    """'k2:secret2,k1:secret1' -> [('k2', 'secret2'), ('k1', 'secret1')], current first."""
+    raw = os.environ.get(name, "")
+    keys = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key_id, sep, secret = item.partition(":")
+        if not sep or not key_id.strip() or len(secret) < 32:
+            raise ImproperlyConfigured(
+                f"{name} must be 'id:secret' pairs separated by commas, each secret at least "
+                f"32 characters (got an entry for {key_id.strip()!r})")
+        keys.append((key_id.strip(), secret))
+    if len({key_id for key_id, _ in keys}) != len(keys):
+        raise ImproperlyConfigured(f"{name} names the same key id twice")
+    return keys

@@ -10,7 +10,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from governance.environment import env_bool, env_int, env_list, env_size, env_str
+from governance.environment import (
+    env_bool,
+    env_int,
+    env_keyring,
+    env_list,
+    env_size,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ASSAY_VAR_DIR", str(BASE_DIR / "var")))
@@ -145,6 +152,8 @@ ASSAY_MAX_DATASET_BYTES = env_size("ASSAY_MAX_DATASET_BYTES", "2GB")
 # Uploads stream to a temporary file past this size instead of staying in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_size("ASSAY_UPLOAD_MEMORY_BYTES", "4MB")
 FILE_UPLOAD_TEMP_DIR = env_str("ASSAY_UPLOAD_TEMP_DIR")
+# Keys the database does not hold (audit/keys.py): keyed audit hashes, signed records.
+ASSAY_SERVER_KEYS = env_keyring("ASSAY_SERVER_KEYS")
 ASSAY_TOKEN_DEFAULT_LIFETIME = env_str("ASSAY_TOKEN_DEFAULT_LIFETIME", "90d")
 
 # Celery: the embedded filesystem broker needs no server (laptop default).
@@ -155,9 +164,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Without this kombu writes its broadcast exchanges into the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3}

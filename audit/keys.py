@@ -1,0 +1,71 @@
+"""Server keys: secrets the database does not hold.
+
+Keyed hashes and signatures made with these keys cannot be recomputed by
+someone who can only write to the database (an insider with SQL access), so
+records bound to them are tamper-evident against that insider too.
+
+Keys come from ``ASSAY_SERVER_KEYS`` (``id:secret,id:secret``; the first is
+current, the others are kept to verify what older keys signed). Without it the
+key is derived from ``SECRET_KEY`` under the id ``derived-1``; ``check
+--deploy`` warns about that in production.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+
+DERIVED_KEY_ID = "derived-1"
+
+
+class UnknownServerKey(LookupError):
+    """A record names a key id that this server no longer (or never) held."""
+
+
+@dataclass(frozen=True)
+class ServerKey:
+    key_id: str
+    secret: bytes
+
+
+def keyring() -> list[ServerKey]:
+    """The configured keys, current first."""
+    configured = getattr(settings, "ASSAY_SERVER_KEYS", None) or []
+    if configured:
+        return [ServerKey(key_id, secret.encode()) for key_id, secret in configured]
+    derived = hmac.new(settings.SECRET_KEY.encode(), b"assay-server-key", hashlib.sha256)
+    return [ServerKey(DERIVED_KEY_ID, derived.digest())]
+
+
+def current_key() -> ServerKey:
+    return keyring()[0]
+
+
+def key_by_id(key_id: str) -> ServerKey:
+    for key in keyring():
+        if key.key_id == key_id:
+            return key
+    raise UnknownServerKey(f"server key {key_id!r} is not configured")
+
+
+def sign(message: bytes, *, purpose: str) -> tuple[str, str]:
+    """(key id, hex HMAC-SHA256) of ``message`` under the current key.
+
+    ``purpose`` separates domains, so a signature made for one kind of record
+    never verifies as another's.
+    """
+    key = current_key()
+    return key.key_id, _mac(key, purpose, message)
+
+
+def verify(message: bytes, *, purpose: str, key_id: str, signature: str) -> bool:
+    try:
+        key = key_by_id(key_id)
+    except UnknownServerKey:
+        return False
+    return hmac.compare_digest(_mac(key, purpose, message), signature)
+
+
+def _mac(key: ServerKey, purpose: str, message: bytes) -> str:
+    return hmac.new(key.secret, purpose.encode() + b"\x00" + message, hashlib.sha256).hexdigest()
