@@ -89,3 +89,72 @@ def test_verify_audit_command_passes_on_intact_chain(db, capsys):
     _events(2)
     call_command("verify_audit")
     assert "2 events verified" in capsys.readouterr().out
+
+
+def test_sqlite_refuses_insert_or_replace_over_an_event(db):
+    if connection.vendor != "sqlite":
+        pytest.skip("REPLACE is SQLite's")
+    _events(2)
+    original = AuditEvent.objects.get(sequence=1)
+    columns = [f.column for f in AuditEvent._meta.concrete_fields]
+    values = {c: getattr(original, f.attname)
+              for c, f in zip(columns, AuditEvent._meta.concrete_fields, strict=True)}
+    values["reason"] = "rewritten"
+    values["before"] = values["after"] = None
+    placeholders = ", ".join(["%s"] * len(columns))
+    for verb in ("INSERT OR REPLACE", "REPLACE"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+                connection.cursor() as cursor:
+            cursor.execute(f"{verb} INTO audit_auditevent ({', '.join(columns)}) "
+                           f"VALUES ({placeholders})", list(values.values()))
+    assert AuditEvent.objects.get(sequence=1).reason == ""
+    assert verify_chain() is None
+
+
+def test_sqlite_refuses_upsert_over_an_event(db):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's REPLACE family")
+    _events(1)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("INSERT INTO audit_auditevent (sequence, timestamp, actor_name, "
+                       "actor_kind, action, target_type, target_id, target_label, reason, "
+                       "request_id, channel, previous_hash, hash) SELECT sequence, timestamp, "
+                       "actor_name, actor_kind, action, target_type, target_id, target_label, "
+                       "'x', request_id, channel, previous_hash, hash FROM audit_auditevent "
+                       "WHERE true "
+                       "ON CONFLICT(sequence) DO UPDATE SET reason = 'rewritten'")
+
+
+def test_deep_check_mismatches_fail_verify_audit(db):
+    from audit import deep_checks
+
+    @deep_checks.register("tests.always_wrong")
+    def always_wrong():
+        yield deep_checks.Mismatch("tests.thing", "1", "signer differs from its event")
+
+    try:
+        _events(1)
+        with pytest.raises(CommandError, match=r"\[tests.always_wrong\] tests.thing 1: signer"):
+            call_command("verify_audit", "--deep")
+    finally:
+        deep_checks.unregister("tests.always_wrong")
+
+
+def test_deep_check_that_raises_is_a_failure_not_intact(db):
+    from audit import deep_checks
+
+    @deep_checks.register("tests.broken")
+    def broken():
+        raise ValueError("boom")
+
+    try:
+        assert "the check itself failed" in str(deep_checks.run_deep_checks()[0])
+    finally:
+        deep_checks.unregister("tests.broken")
+
+
+def test_verify_audit_deep_passes_with_agreeing_checks(db, capsys):
+    _events(1)
+    call_command("verify_audit", "--deep")
+    assert "1 events verified" in capsys.readouterr().out
