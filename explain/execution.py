@@ -26,6 +26,7 @@ from explain.errors import EvidenceInputError
 from explain.models import EvidenceRun
 from registry.blobs import read_blob
 from registry.errors import BlobCorrupted, UnreadableDataset
+from registry.onnx_tensors import external_tensors
 from registry.tabular import read_frame
 
 ROW_WISE = ("scoring", "shap", "reason_codes")
@@ -55,12 +56,28 @@ def _frame(dataset) -> pd.DataFrame:
             from None
 
 
+def _refuse_onnx_external_data(artifact: bytes, version) -> None:
+    """Registration refuses these; a version stored before that check (or a blob
+    replaced on disk with a matching hash, which cannot happen) is refused here too."""
+    import onnx
+
+    try:
+        external = external_tensors(onnx.load_model_from_string(artifact))
+    except Exception:  # protobuf raises several kinds; onnxruntime will say it cannot load
+        return
+    if external:
+        raise EvidenceInputError(f"The artifact of {version} stores tensors as external data "
+                                 f"({'; '.join(external[:5])}); it is not scored.")
+
+
 def load_inputs(run: EvidenceRun) -> RunInputs:
     version = run.version
     try:
         artifact = read_blob(version.artifact)
     except BlobCorrupted as error:
         raise EvidenceInputError(f"The artifact of {version}: {error.detail}") from None
+    if version.artifact_format == "onnx":
+        _refuse_onnx_external_data(artifact, version)
     try:
         model = load_scoring_model(artifact, version.artifact_format, version.feature_names)
     except ModelLoadError as error:

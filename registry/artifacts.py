@@ -11,7 +11,13 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 
-from registry.errors import ArtifactFormatMismatch, PickleRefused, UnreadableArtifact
+from registry.errors import (
+    ArtifactFormatMismatch,
+    ExternalDataRefused,
+    PickleRefused,
+    UnreadableArtifact,
+)
+from registry.onnx_tensors import external_tensors
 
 FORMATS = ("xgboost_json", "xgboost_ubj", "lightgbm_text", "skops", "onnx")
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".pt", ".pth", ".cloudpickle")
@@ -151,14 +157,34 @@ def _read_skops(data: bytes) -> ArtifactInfo:
                         ["float"] * len(names))
 
 
+def refuse_external_data(model) -> None:
+    """Refuse a model with any tensor stored outside the file, before the checker (which
+    resolves the paths: an existence oracle) or onnxruntime (which reads them) sees it."""
+    external = external_tensors(model)
+    if external:
+        shown = "; ".join(external[:5]) + (f" and {len(external) - 5} more"
+                                           if len(external) > 5 else "")
+        raise ExternalDataRefused(
+            f"The ONNX model stores {len(external)} tensor(s) as external data ({shown}). "
+            "Only self-contained models are accepted; external paths are never opened.",
+            tensors=external[:50])
+
+
 def _parse_onnx(data: bytes, strict: bool = True):
     import onnx
     from google.protobuf.message import DecodeError
 
     try:
         model = onnx.load_model_from_string(data)
+    except (DecodeError, ValueError, RuntimeError) as error:
+        if strict:
+            raise UnreadableArtifact(f"Not a valid ONNX model: {error}") from None
+        return None
+    if model.graph.node or model.graph.initializer:
+        refuse_external_data(model)
+    try:
         onnx.checker.check_model(model)
-    except (DecodeError, onnx.checker.ValidationError, ValueError, RuntimeError) as error:
+    except (onnx.checker.ValidationError, ValueError, RuntimeError) as error:
         if strict:
             raise UnreadableArtifact(f"Not a valid ONNX model: {error}") from None
         return None

@@ -38,6 +38,14 @@ class UnreadableArtifact(RegistryError):
     status = 422
 
 
+class ExternalDataRefused(RegistryError):
+    """Save the ONNX model with its tensors inside the file (onnx.save_model(model, path, save_as_external_data=False)); models that point at other files are refused, and the paths are never opened."""
+
+    problem_type = "onnx-external-data"
+    title = "The ONNX model refers to tensor data outside the file"
+    status = 422
+
+
 class PayloadTooLarge(RegistryError):
     """The limit is set by ASSAY_MAX_ARTIFACT_BYTES / ASSAY_MAX_DATASET_BYTES; nothing was stored."""
 

@@ -10,6 +10,10 @@ other formats cannot score such rows, so those rows get NaN and are counted in
 ``ScoreResult.unscored_rows`` rather than failing the whole batch.
 """
 
+import contextlib
+import os
+import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -160,14 +164,35 @@ def _skops_model(data: bytes, features: list[str]) -> ScoringModel:
     return ScoringModel("skops", names, probability, margin, False)
 
 
+_CWD_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _in_empty_directory():
+    """Run with an empty temporary working directory: whatever relative path a model
+    names resolves to nothing. The working directory is per process, hence the lock."""
+    with _CWD_LOCK, tempfile.TemporaryDirectory(prefix="assay-onnx-") as empty:
+        previous = os.getcwd()
+        os.chdir(empty)
+        try:
+            yield
+        finally:
+            os.chdir(previous)
+
+
 def _onnx_model(data: bytes, features: list[str]) -> ScoringModel:
+    """From the bytes only (never a path), in an empty working directory. The registry
+    refuses models with external data; the worker checks again before calling this."""
     import onnxruntime
 
+    if not isinstance(data, bytes | bytearray):
+        raise ModelLoadError("ONNX models are loaded from their bytes only")
     try:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
-        session = onnxruntime.InferenceSession(data, options,
-                                               providers=["CPUExecutionProvider"])
+        with _in_empty_directory():
+            session = onnxruntime.InferenceSession(bytes(data), options,
+                                                   providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own error types
         raise ModelLoadError(f"the ONNX artifact could not be loaded: {error}") from None
     inputs = session.get_inputs()
