@@ -1,11 +1,18 @@
 """SVG charts of evidence summaries (matplotlib), for the pages and the PDF pack.
 
-Every chart is drawn from a run's stored summary alone, so the same picture can be
-redrawn for an audit pack years later. Text stays text in the SVG (searchable,
-sharp in print); colours carry meaning only together with a label or a pattern.
+Every chart is drawn from a run's stored summary (and the dataset's category labels,
+cut-off and id column, a ``ChartContext``), once, when the run finishes
+(``draw_all``); the run keeps them in ``EvidenceRun.charts`` and the pages and the
+audit pack reuse them. Text stays text in the SVG (searchable, sharp in print);
+clouds of points are rasterised (a vector beeswarm of thousands of markers is slow to
+lay out in a PDF). Colours carry meaning only together with a label or a pattern.
+The output is deterministic: fixed ids (``svg.hashsalt``), no date, seeded jitter.
 """
 
 import io
+import math
+import textwrap
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -24,29 +31,66 @@ PSI_BANDS = ((0.1, GOOD, "stable < 0.1"), (0.25, WARN, "moderate 0.1-0.25"),
              (float("inf"), BAD, "significant ≥ 0.25"))
 
 
+DEPENDENCE_CHARTS = 3  # dependence plots drawn for the top features
+
+
 class ChartUnavailable(LookupError):
     """The run's summary has no data for this chart."""
 
 
+@dataclass(frozen=True)
+class ChartContext:
+    """What a chart needs besides the summary: category labels of coded columns
+    ({column: [label of code 0, ...]}), the decision cut-off, the dataset's id column."""
+
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    threshold: float | None = None
+    id_column: str | None = None
+
+    def value_label(self, feature: str, value) -> str:
+        if value is None or isinstance(value, float) and math.isnan(value):
+            return "missing"
+        labels = self.categories.get(feature)
+        if labels and float(value).is_integer() and 0 <= int(value) < len(labels):
+            return labels[int(value)]
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+
+NO_CONTEXT = ChartContext()
+
+
+def _wrap(label: str, width: int = 28) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
 def _svg(figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=150)
     plt.close(figure)
     return buffer.getvalue()
 
 
-def shap_bar(summary: dict, top: int = 15) -> str:
+def _of_total(shown: int, total: int, noun: str = "features") -> str:
+    return f"top {shown} of {total} {noun}" if shown < total else f"all {total} {noun}"
+
+
+def shap_bar(summary: dict, context: ChartContext = NO_CONTEXT, top: int = 15) -> str:
     method = summary["primary"]
-    importance = list(summary["methods"][method]["importance"].items())[:top][::-1]
+    everything = list(summary["methods"][method]["importance"].items())
+    importance = everything[:top][::-1]
     figure, axes = plt.subplots(figsize=(6.5, 0.3 * len(importance) + 1))
-    axes.barh([name for name, _ in importance], [value for _, value in importance], color=BRAND)
+    axes.barh([_wrap(name, 40) for name, _ in importance],
+              [value for _, value in importance], color=BRAND)
     unit = "log-odds" if summary["methods"][method]["output"] == "margin" else "probability"
     axes.set_xlabel(f"mean |SHAP value| ({unit})")
-    axes.set_title("Which features drive the score overall", loc="left")
+    axes.set_title("Which features drive the score overall "
+                   f"({_of_total(len(importance), len(everything))})", loc="left")
     return _svg(figure)
 
 
-def shap_beeswarm(summary: dict, top: int = 12) -> str:
+def shap_beeswarm(summary: dict, context: ChartContext = NO_CONTEXT, top: int = 12) -> str:
     sample = summary["plot_sample"]
     names = sample["features"][:top]
     shap_values = np.asarray(sample["shap"], dtype=float)
@@ -62,38 +106,49 @@ def shap_beeswarm(summary: dict, top: int = 12) -> str:
         scaled = np.clip((feature - low) / ((high - low) or 1), 0, 1)
         jitter = rng.uniform(-0.3, 0.3, len(feature))
         points = axes.scatter(shap_values[:, column], position + jitter, c=scaled, s=6,
-                              cmap="coolwarm", vmin=0, vmax=1, linewidths=0)
-    axes.set_yticks(range(len(names)), list(reversed(names)))
+                              cmap="coolwarm", vmin=0, vmax=1, linewidths=0, rasterized=True)
+    axes.set_yticks(range(len(names)), [_wrap(name, 40) for name in reversed(names)])
     axes.axvline(0, color=MUTED, linewidth=0.8)
     axes.set_xlabel("SHAP value (impact on the score)")
-    axes.set_title("Each dot is one applicant; colour is the feature's value", loc="left")
+    axes.set_title(f"Each dot is one applicant; colour is the feature's value\n"
+                   f"({_of_total(len(names), len(sample['features']))}, "
+                   f"{len(shap_values)} sampled rows)", loc="left")
     colorbar = figure.colorbar(points, ax=axes, ticks=[0, 1], aspect=30)
     colorbar.ax.set_yticklabels(["low", "high"])
     return _svg(figure)
 
 
-def shap_dependence(summary: dict, feature: str) -> str:
+def shap_dependence(summary: dict, feature: str, context: ChartContext = NO_CONTEXT) -> str:
     sample = summary["plot_sample"]
     if feature not in sample["features"]:
         raise ChartUnavailable(f"no dependence data for {feature}")
     column = sample["features"].index(feature)
     x = np.asarray(sample["values"], dtype=float)[:, column]
     y = np.asarray(sample["shap"], dtype=float)[:, column]
-    figure, axes = plt.subplots(figsize=(4.2, 3))
-    axes.scatter(x, y, s=7, color=BRAND, alpha=0.7, linewidths=0)
+    labels = context.categories.get(feature)
+    figure, axes = plt.subplots(figsize=(4.2, 3.4 if labels else 3))
+    if labels:  # one column of dots per category, ticks named by the category's label
+        jitter = np.random.default_rng(0).uniform(-0.2, 0.2, len(x))
+        axes.scatter(x + jitter, y, s=7, color=BRAND, alpha=0.7, linewidths=0, rasterized=True)
+        codes = sorted({int(v) for v in x[np.isfinite(x)] if 0 <= v < len(labels)})
+        axes.set_xticks(codes, [_wrap(labels[code], 18) for code in codes], rotation=35,
+                        ha="right", fontsize=7, rotation_mode="anchor")
+    else:
+        axes.scatter(x, y, s=7, color=BRAND, alpha=0.7, linewidths=0, rasterized=True)
     axes.axhline(0, color=MUTED, linewidth=0.8)
-    axes.set_xlabel(feature)
+    axes.set_xlabel(_wrap(feature, 50))
     axes.set_ylabel("SHAP value")
-    axes.set_title(f"How {feature} moves the score", loc="left")
+    axes.set_title(_wrap(f"How {feature} moves the score", 45), loc="left")
     return _svg(figure)
 
 
-def waterfall(summary: dict, top: int = 10) -> str:
+def waterfall(summary: dict, context: ChartContext = NO_CONTEXT, top: int = 10) -> str:
     data = summary.get("waterfall")
     if not data:
         raise ChartUnavailable("no declined applicant")
     items = sorted(data["contributions"].items(), key=lambda kv: -abs(kv[1]))
-    shown = [(_feature_label(name, data["values"]), value) for name, value in items[:top]]
+    shown = [(_wrap(_feature_label(name, data["values"], context), 48), value)
+             for name, value in items[:top]]
     if len(items) > top:
         shown.append((f"{len(items) - top} other features",
                       sum(value for _, value in items[top:])))
@@ -107,22 +162,42 @@ def waterfall(summary: dict, top: int = 10) -> str:
     axes.set_yticks(positions, [name for name, _ in shown])
     axes.axvline(data["base_value"], color=MUTED, linewidth=0.8, linestyle="--")
     unit = "log-odds" if data["output"] == "margin" else "probability"
-    axes.set_xlabel(f"score ({unit}) from the average applicant (dashed); "
-                    "red pushes toward decline")
-    axes.set_title(f"Why the applicant in row {data['row']} was declined", loc="left")
+    cut_off = _cut_off(context.threshold, data["output"])
+    if cut_off is not None:
+        axes.axvline(cut_off, color=BAD, linewidth=0.9, linestyle=":")
+    axes.set_xlabel(f"score ({unit}) from the average applicant (dashed)"
+                    + (f"; cut-off {context.threshold:g} (dotted red)" if cut_off is not None
+                       else "") + "\nred bars push toward decline, green toward approval")
+    axes.set_title(f"Why {_applicant(data, context)} was declined", loc="left")
     return _svg(figure)
 
 
-def _feature_label(name: str, values: dict) -> str:
+def _applicant(data: dict, context: ChartContext) -> str:
+    """The applicant as the tables name them: by the dataset's id column, else the row."""
+    if data.get("id") not in (None, "") and context.id_column:
+        return f"applicant {context.id_column} {data['id']}"
+    if data.get("id") not in (None, ""):
+        return f"applicant {data['id']}"
+    return f"the applicant in row {data['row']}"
+
+
+def _cut_off(threshold: float | None, output: str) -> float | None:
+    if threshold is None or not 0 < threshold < 1:
+        return None
+    return math.log(threshold / (1 - threshold)) if output == "margin" else threshold
+
+
+def _feature_label(name: str, values: dict, context: ChartContext = NO_CONTEXT) -> str:
     if name not in values:
         return name
     value = values[name]
     if value is None:
         return f"{name} (missing)"
-    return f"{name} = {value:g}" if isinstance(value, float) else f"{name} = {value}"
+    return f"{name} = {context.value_label(name, value)}"
 
 
-def fairness_rates(summary: dict, grouping_index: int = 0) -> str:
+def fairness_rates(summary: dict, grouping_index: int = 0,
+                   context: ChartContext = NO_CONTEXT) -> str:
     grouping = summary["groupings"][grouping_index]
     groups = grouping["groups"]
     labels = [" & ".join(g["group"].values()) for g in groups]
@@ -142,7 +217,7 @@ def fairness_rates(summary: dict, grouping_index: int = 0) -> str:
                       fmt="none", ecolor=INK, capsize=3, linewidth=0.9)
     favoured = np.nanmax(rates)
     axes.axvline(0.8 * favoured, color=BAD, linestyle="--", linewidth=0.9)
-    axes.set_yticks(positions, [f"{label} (n={g['count']})" for label, g in zip(
+    axes.set_yticks(positions, [_wrap(f"{label} (n={g['count']})", 36) for label, g in zip(
         labels, groups, strict=True)])
     axes.set_xlim(0, 1)
     axes.set_xlabel("favourable-decision rate with 95% bootstrap interval\n"
@@ -152,23 +227,25 @@ def fairness_rates(summary: dict, grouping_index: int = 0) -> str:
     return _svg(figure)
 
 
-def psi_bars(summary: dict) -> str:
+def psi_bars(summary: dict, context: ChartContext = NO_CONTEXT, top: int = 30) -> str:
     features = summary["features"]
-    names = sorted(features, key=lambda name: -features[name]["psi"])
+    everything = sorted(features, key=lambda name: -features[name]["psi"])
+    names = everything[:top]
     values = [features[name]["psi"] for name in names]
     figure, axes = plt.subplots(figsize=(6.5, 0.3 * len(names) + 1.2))
     colours = [next(colour for limit, colour, _ in PSI_BANDS if value < limit)
                for value in values]
-    axes.barh(names[::-1], values[::-1], color=colours[::-1])
+    axes.barh([_wrap(n, 40) for n in names[::-1]], values[::-1], color=colours[::-1])
     for limit, colour, _ in PSI_BANDS[:2]:
         axes.axvline(limit, color=colour, linestyle="--", linewidth=0.9)
     axes.set_xlabel("population stability index (PSI)\ndashed lines: 0.1 (moderate shift) "
                     "and 0.25 (significant shift)")
-    axes.set_title("Drift per feature: comparison vs reference", loc="left")
+    axes.set_title("Drift per feature: comparison vs reference "
+                   f"({_of_total(len(names), len(everything))} by PSI)", loc="left")
     return _svg(figure)
 
 
-def roc(summary: dict) -> str:
+def roc(summary: dict, context: ChartContext = NO_CONTEXT) -> str:
     curve = summary["roc"]
     figure, axes = plt.subplots(figsize=(4.2, 4))
     axes.plot(curve["fpr"], curve["tpr"], color=BRAND,
@@ -181,7 +258,7 @@ def roc(summary: dict) -> str:
     return _svg(figure)
 
 
-def calibration(summary: dict) -> str:
+def calibration(summary: dict, context: ChartContext = NO_CONTEXT) -> str:
     table = summary["calibration"]
     figure, axes = plt.subplots(figsize=(4.2, 4))
     predicted = [row["mean_predicted"] for row in table]
@@ -196,13 +273,17 @@ def calibration(summary: dict) -> str:
     return _svg(figure)
 
 
-def score_histogram(summary: dict) -> str:
+def score_histogram(summary: dict, context: ChartContext = NO_CONTEXT) -> str:
     histogram = summary["histogram"]
     edges = np.asarray(histogram["edges"])
     figure, axes = plt.subplots(figsize=(6.5, 2.6))
     axes.bar(edges[:-1], histogram["counts"], width=np.diff(edges), align="edge", color=BRAND,
              edgecolor="white")
-    axes.set_xlabel("predicted probability")
+    xlabel = "predicted probability"
+    if context.threshold is not None:
+        axes.axvline(context.threshold, color=BAD, linestyle="--", linewidth=0.9)
+        xlabel += f"; dashed red line: decision cut-off {context.threshold:g}"
+    axes.set_xlabel(xlabel)
     axes.set_ylabel("rows")
     axes.set_title("Score distribution", loc="left")
     return _svg(figure)
@@ -219,18 +300,41 @@ CHARTS = {
 }
 
 
-def draw(kind: str, name: str, summary: dict) -> str:
-    if kind == "shap" and name.startswith("dependence-"):
-        return shap_dependence(summary, name.removeprefix("dependence-"))
-    if kind == "fairness" and name.startswith("grouping-"):
-        index = name.removeprefix("grouping-")
-        if not index.isdigit() or int(index) >= len(summary.get("groupings", [])):
-            raise ChartUnavailable(name)
-        return fairness_rates(summary, int(index))
-    drawer = CHARTS.get(kind, {}).get(name)
-    if drawer is None:
-        raise ChartUnavailable(name)
+def chart_names(kind: str, summary: dict) -> list[str]:
+    """Every chart a finished run of ``kind`` has, parametrised ones included."""
+    names = list(CHARTS.get(kind, {}))
+    if kind == "shap":
+        primary = summary.get("primary")
+        top = list(summary.get("methods", {}).get(primary, {}).get("importance", {}))
+        names += [f"dependence-{feature}" for feature in top[:DEPENDENCE_CHARTS]]
+    if kind == "fairness":
+        names += [f"grouping-{index}" for index in range(len(summary.get("groupings", [])))]
+    return names
+
+
+def draw(kind: str, name: str, summary: dict, context: ChartContext = NO_CONTEXT) -> str:
     try:
-        return drawer(summary)
+        if kind == "shap" and name.startswith("dependence-"):
+            return shap_dependence(summary, name.removeprefix("dependence-"), context)
+        if kind == "fairness" and name.startswith("grouping-"):
+            index = name.removeprefix("grouping-")
+            if not index.isdigit() or int(index) >= len(summary.get("groupings", [])):
+                raise ChartUnavailable(name)
+            return fairness_rates(summary, int(index), context)
+        drawer = CHARTS.get(kind, {}).get(name)
+        if drawer is None:
+            raise ChartUnavailable(name)
+        return drawer(summary, context)
     except (KeyError, IndexError, TypeError) as error:
         raise ChartUnavailable(f"{name}: {error}") from None
+
+
+def draw_all(kind: str, summary: dict, context: ChartContext = NO_CONTEXT) -> dict[str, str]:
+    """{name: SVG} of every chart the summary can give (those it cannot are left out)."""
+    drawn = {}
+    for name in chart_names(kind, summary):
+        try:
+            drawn[name] = draw(kind, name, summary, context)
+        except ChartUnavailable:
+            continue
+    return drawn

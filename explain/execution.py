@@ -281,7 +281,8 @@ def _waterfall(inputs: RunInputs, declined: pd.DataFrame) -> dict | None:
         return None
     names = inputs.model.feature_names
     features = inputs.model.features(inputs.frame.iloc[[position]]).iloc[0]
-    return {"row": position,
+    identifier = declined["id"].iloc[0] if "id" in declined.columns else None
+    return {"row": position, "id": None if identifier is None else str(identifier),
             "output": "margin" if method == "tree_path_dependent" else "probability",
             "base_value": float(values[0, -1]),
             "contributions": {name: float(values[0, i]) for i, name in enumerate(names)},

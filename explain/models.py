@@ -63,6 +63,8 @@ class EvidenceRun(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     result_blob = models.ForeignKey(Blob, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", help_text="per-row results (Parquet)")
+    charts = models.JSONField(default=dict, blank=True,
+                              help_text="{name: SVG} drawn once when the run succeeded")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,7 +2,9 @@
 
 from django.db.models import QuerySet
 
+from explain.charts import ChartContext
 from explain.models import EvidenceRun
+from explain.recipes import DEFAULT_THRESHOLD
 from registry.models import ModelVersion
 
 
@@ -32,3 +34,18 @@ def version_by_id(version_id: int) -> ModelVersion | None:
     return ModelVersion.objects.select_related("model", "artifact", "training_dataset",
                                                "validation_dataset").filter(
         pk=version_id).first()
+
+
+def chart_context(run: EvidenceRun) -> ChartContext:
+    """The dataset's category labels and id column and the run's decision cut-off."""
+    columns = run.dataset.columns
+    threshold = run.recipe.get("threshold")
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
+        try:
+            threshold = float(run.version.params.get("decision_threshold", DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            threshold = DEFAULT_THRESHOLD
+    return ChartContext(
+        categories={c["name"]: c["categories"] for c in columns if c.get("categories")},
+        threshold=float(threshold),
+        id_column=next((c["name"] for c in columns if c["role"] == "id"), None))

@@ -202,7 +202,7 @@ def beat(run_id: int, attempt: int, progress: int | None = None, stage: str = ""
 
 
 def finish_run(run_id: int, attempt: int, *, summary: dict, result_blob, timings: dict,
-               device: str, library_versions: dict) -> bool:
+               device: str, library_versions: dict, charts: dict | None = None) -> bool:
     with transaction.atomic():
         run = EvidenceRun.objects.select_for_update().filter(
             pk=run_id, attempts=attempt, status=EvidenceRun.Status.RUNNING).first()
@@ -210,12 +210,14 @@ def finish_run(run_id: int, attempt: int, *, summary: dict, result_blob, timings
             return False
         run.status = EvidenceRun.Status.SUCCEEDED
         run.summary, run.result_blob, run.timings = summary, result_blob, timings
+        run.charts = charts or {}
         run.device, run.library_versions = device, library_versions
         run.progress, run.stage, run.finished_at = 100, "done", timezone.now()
         run.save()
         record_event(actor=None, action="evidence_run.succeeded", target=run, after={
             "attempt": attempt, "timings": timings, "device": device,
-            "result_sha256": result_blob.sha256 if result_blob else None})
+            "result_sha256": result_blob.sha256 if result_blob else None,
+            "charts": sorted(run.charts)})
     return True
 
 

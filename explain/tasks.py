@@ -27,7 +27,7 @@ from django.db import (
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from audit.context import change_context
-from explain import execution, services
+from explain import charts, execution, selectors, services
 from explain.errors import EvidenceInputError
 from explain.models import EvidenceRun
 from explain.versions import library_versions
@@ -82,12 +82,17 @@ def _device() -> str:
 
 def _store_result(run_id: int, attempt: int, rows, summary: dict, timings: dict,
                   started: float) -> None:
+    summary = execution.json_safe(summary)
+    drawn = time.perf_counter()
+    run = EvidenceRun.objects.select_related("dataset", "version").get(pk=run_id)
+    drawings = charts.draw_all(run.kind, summary, selectors.chart_context(run))
+    timings["charts_s"] = round(time.perf_counter() - drawn, 4)
     stored = time.perf_counter()
     with blob_transaction():
         blob = store_blob(execution.to_parquet(rows)) if rows is not None else None
         timings["store_s"] = round(time.perf_counter() - stored, 4)
         timings["total_s"] = round(time.perf_counter() - started, 4)
-        services.finish_run(run_id, attempt, summary=execution.json_safe(summary),
+        services.finish_run(run_id, attempt, summary=summary, charts=drawings,
                             result_blob=blob, timings=timings, device=_device(),
                             library_versions=library_versions())
 

@@ -43,10 +43,10 @@ def assign_roles(columns: list[str], roles: dict) -> dict[str, str]:
     if not isinstance(roles, dict):
         raise DatasetSchemaMismatch("roles must be a JSON object such as "
                                     '{"target": "y", "protected": ["sex"]}.')
-    unknown_keys = set(roles) - {"target", "protected", "id", "features"}
+    unknown_keys = set(roles) - {"target", "protected", "id", "features", "categories"}
     if unknown_keys:
         raise DatasetSchemaMismatch(f"Unknown role keys: {', '.join(sorted(unknown_keys))}; "
-                                    "use target, protected, id, features.")
+                                    "use target, protected, id, features, categories.")
 
     def as_list(key):
         value = roles.get(key) or []
@@ -81,6 +81,27 @@ def profile_dataset(data: bytes, filename: str, roles: dict) -> DatasetProfile:
         raise DatasetSchemaMismatch(f"Duplicate column names: {', '.join(duplicated)}.")
     names = [str(name) for name in frame.columns]
     assignment = assign_roles(names, roles)
+    categories = category_labels(names, roles.get("categories"))
     columns = [{"name": name, "dtype": str(frame[name].dtype), "role": assignment[name],
-                "missing": int(frame[name].isna().sum())} for name in names]
+                "missing": int(frame[name].isna().sum())}
+               | ({"categories": categories[name]} if name in categories else {})
+               for name in names]
     return DatasetProfile(fmt, len(frame), columns)
+
+
+def category_labels(columns: list[str], declared) -> dict[str, list[str]]:
+    """``roles.categories``: {column: [label of code 0, label of code 1, ...]} for
+    categorical columns stored as integer codes, so charts and packs can show the labels."""
+    if declared is None:
+        return {}
+    if not isinstance(declared, dict) or not all(
+            isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels)
+            for labels in declared.values()):
+        raise DatasetSchemaMismatch("roles.categories maps a column to the list of its "
+                                    'category labels in code order, e.g. {"housing": '
+                                    '["free", "own", "rent"]}.')
+    missing = sorted(set(declared) - set(columns))
+    if missing:
+        raise DatasetSchemaMismatch(f"roles.categories names column(s) not in the file: "
+                                    f"{', '.join(missing)}.", missing_columns=missing)
+    return {name: list(labels) for name, labels in declared.items()}

@@ -43,6 +43,15 @@ def load_frame(path: Path = DATA) -> pd.DataFrame:
     return frame
 
 
+def category_labels(path: Path = DATA) -> dict[str, list[str]]:
+    """The labels behind load_frame's codes ({column: [label of code 0, ...]}), declared
+    with the datasets so charts and packs show "purpose = car (new)", not "purpose = 2"."""
+    raw = pd.read_csv(path)
+    return {column: [str(label) for label in sorted(raw[column].unique())]
+            for column in raw.columns.drop("creditability")
+            if not pd.api.types.is_numeric_dtype(raw[column]) and column not in PROTECTED}
+
+
 def features(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in {"applicant_id", TARGET, *PROTECTED}]
 

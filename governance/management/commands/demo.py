@@ -20,7 +20,7 @@ from django.db import transaction
 
 from audit.context import change_context
 from audit.services import record_event
-from governance.demo.training import PROTECTED, TARGET, train_all
+from governance.demo.training import PROTECTED, TARGET, category_labels, train_all
 from registry import roles
 from registry.models import ApiToken
 from registry.services import create_api_token, revoke_api_token
@@ -219,6 +219,7 @@ class Command(BaseCommand):
             dataset = json.loads(self._cli(
                 url, ci_token, "datasets", "upload", str(path), "--name", path.stem,
                 "--target", TARGET, "--id-column", "applicant_id",
+                "--roles", json.dumps({"categories": category_labels()}),
                 *[arg for name in PROTECTED for arg in ("--protected", name)]))
             dataset_ids.append(str(dataset["id"]))
         for model in trained:
