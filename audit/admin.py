@@ -63,15 +63,19 @@ class AuditedAdmin(admin.ModelAdmin):
                      target=obj, before=before, after=after, reason="admin")
 
     def delete_model(self, request, obj):
-        record_event(actor=request.user, action=self._action(obj, "deleted"), target=obj,
-                     before=self._state(obj), reason="admin")
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
+        with transaction.atomic():
             record_event(actor=request.user, action=self._action(obj, "deleted"), target=obj,
                          before=self._state(obj), reason="admin")
-        super().delete_queryset(request, queryset)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The "Delete selected" action runs outside the admin's own transaction: the
+        # events and the deletion commit together or not at all.
+        with transaction.atomic():
+            for obj in queryset:
+                record_event(actor=request.user, action=self._action(obj, "deleted"),
+                             target=obj, before=self._state(obj), reason="admin")
+            super().delete_queryset(request, queryset)
 
 
 class AuditedUserAdmin(AuditedAdmin, UserAdmin):

@@ -35,6 +35,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
                          before={"name": obj.name, "url": obj.url})
             super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                record_event(actor=request.user, action="webhook_endpoint.deleted", target=obj,
+                             before={"name": obj.name, "url": obj.url})
+            super().delete_queryset(request, queryset)
+
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):

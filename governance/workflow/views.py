@@ -327,8 +327,9 @@ def policies_page(request):
                                    changes=_policy_changes(request.POST),
                                    reason=request.POST.get("reason", ""))
             return redirect(reverse("policies") + f"#tier-{tier}")
-        except RegistryError as error:
-            error, status = f"Tier {tier}: {error.detail}", error.status
+        except RegistryError as refused:
+            # Not ``error``: Python unbinds the except target when the block ends.
+            error, status = f"Tier {tier}: {refused.detail}", refused.status
     return render(request, "workflow/policies.html", {
         "tiers": [(tier, label, current_policy(tier), policy_history(tier)[:10])
                   for tier, label in RiskTier.choices],
