@@ -261,6 +261,24 @@ def requeue_run(run_id: int, attempt: int, reason: str) -> bool:
     return True
 
 
+# A process killed by one of these crashed on its own: the next attempt would crash too.
+CRASH_SIGNALS = ("SIGSEGV", "SIGABRT", "SIGBUS", "SIGFPE", "SIGILL")
+
+
+def worker_process_lost(run_id: int, attempt: int, signal_name: str | None,
+                        detail: str) -> bool:
+    """The worker's child process running this attempt died (Celery's WorkerLostError).
+    A crash (SIGSEGV, SIGABRT...) fails the run at once with the signal named; any other
+    death (SIGKILL from the OOM killer, an exit) queues the next attempt."""
+    message = (f"worker process killed by {signal_name}" if signal_name
+               else f"worker process exited ({detail})")
+    if signal_name in CRASH_SIGNALS:
+        return fail_run(run_id, attempt, f"The {message} while computing this run; the "
+                                         "artifact or dataset crashes the native library "
+                                         "that reads it, so it was not retried.")
+    return requeue_run(run_id, attempt, message)
+
+
 def reap_stale_runs() -> int:
     """Runs whose worker stopped sending heartbeats (killed, out of memory, host lost)."""
     cutoff = timezone.now() - timedelta(seconds=settings.ASSAY_EVIDENCE_HEARTBEAT_TIMEOUT)

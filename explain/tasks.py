@@ -9,12 +9,15 @@ storage I/O) requeue from inside the task; input errors fail the run with a mess
 """
 
 import logging
+import re
 import socket
 import threading
 import time
 from datetime import timedelta
 
+from billiard.exceptions import WorkerLostError
 from celery import shared_task
+from celery.worker.request import Request
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import (
@@ -72,6 +75,39 @@ class Heartbeat:
         self._thread.join(timeout=10)
 
 
+_LOST_SIGNAL = re.compile(r"signal \d+ \((SIG[A-Z0-9]+)\)")
+
+
+class EvidenceRequest(Request):
+    """Runs in the worker's main process. When the child process running an evidence
+    task dies (a native crash, the OOM killer), Celery requeues the message, which the
+    run then ignores as a duplicate; without this the run would wait for the reaper and
+    end with a misleading "no heartbeat". Here the run learns the signal instead."""
+
+    def on_failure(self, exc_info, send_failed_event=True, return_ok=False):
+        error = getattr(exc_info, "exception", None)
+        error = getattr(error, "exc", error)  # ExceptionWithTraceback wraps it
+        if isinstance(error, WorkerLostError):
+            _record_on_run(self.args, error)
+        return super().on_failure(exc_info, send_failed_event=send_failed_event,
+                                  return_ok=return_ok)
+
+
+def _record_on_run(args, error: BaseException) -> None:
+    if not args or len(args) < 2:
+        return
+    run_id, attempt = args[0], args[1]
+    try:
+        close_old_connections()
+        with change_context("worker"):
+            if isinstance(error, WorkerLostError):
+                match = _LOST_SIGNAL.search(str(error))
+                services.worker_process_lost(run_id, attempt, match and match.group(1),
+                                             str(error))
+    except Exception:  # the worker's main process must survive whatever happens here
+        logger.exception("could not record the loss of run %s attempt %s", run_id, attempt)
+
+
 def _worker_host(task) -> str:
     return getattr(task.request, "hostname", None) or socket.gethostname()
 
@@ -119,7 +155,8 @@ def _guarded(run_id: int, attempt: int, work) -> str:
         return "failed"
 
 
-@shared_task(bind=True, acks_late=True, name="explain.execute_evidence_run")
+@shared_task(bind=True, acks_late=True, name="explain.execute_evidence_run",
+             Request=EvidenceRequest)
 def execute_evidence_run(self, run_id: int, attempt: int) -> str:
     run = services.claim_run(run_id, attempt, worker_host=_worker_host(self))
     if run is None:
@@ -165,7 +202,8 @@ def _fan_out(run: EvidenceRun, attempt: int, chunks: int) -> None:
                                            queue=services.queue_for(run))
 
 
-@shared_task(bind=True, acks_late=True, name="explain.execute_evidence_chunk")
+@shared_task(bind=True, acks_late=True, name="explain.execute_evidence_chunk",
+             Request=EvidenceRequest)
 def execute_evidence_chunk(self, run_id: int, attempt: int, index: int) -> str:
     """One slice of a row-wise run; the chunk that completes the set merges them
     (a chord whose fan-in lives in the run row, so no result backend is needed)."""

@@ -150,6 +150,10 @@ STORAGES = {
 ASSAY_MAX_ARTIFACT_BYTES = env_size("ASSAY_MAX_ARTIFACT_BYTES", "512MB")
 ASSAY_MAX_DATASET_BYTES = env_size("ASSAY_MAX_DATASET_BYTES", "2GB")
 # Uploads stream to a temporary file past this size instead of staying in memory.
+# Tree artifacts (XGBoost, LightGBM) are loaded completely at registration in a child
+# process: the address space that loading may add, and its wall-clock limit.
+ASSAY_ARTIFACT_CHECK_MEMORY_BYTES = env_size("ASSAY_ARTIFACT_CHECK_MEMORY_BYTES", "2GB")
+ASSAY_ARTIFACT_CHECK_SECONDS = env_int("ASSAY_ARTIFACT_CHECK_SECONDS", 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_size("ASSAY_UPLOAD_MEMORY_BYTES", "4MB")
 FILE_UPLOAD_TEMP_DIR = env_str("ASSAY_UPLOAD_TEMP_DIR")
 # Keys the database does not hold (audit/keys.py): keyed audit hashes, signed records.

@@ -2,7 +2,8 @@
 
 Nothing here unpickles: pickle, joblib and cloudpickle files are refused, and
 the formats we accept are parsed by their own safe loaders (JSON/UBJSON,
-LightGBM's text format, skops with only its default trusted types, ONNX
+LightGBM's text format: loaded completely in a limited child process, see
+tree_probe.py; skops with only its default trusted types, ONNX
 protobuf).
 """
 
@@ -18,6 +19,7 @@ from registry.errors import (
     UnreadableArtifact,
 )
 from registry.onnx_tensors import external_tensors
+from registry.tree_probe import TreeArtifactRefused, TreeFacts, probe_tree_artifact
 
 FORMATS = ("xgboost_json", "xgboost_ubj", "lightgbm_text", "skops", "onnx")
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".pt", ".pth", ".cloudpickle")
@@ -94,28 +96,24 @@ def inspect_artifact(data: bytes, filename: str = "", declared: str | None = Non
     return _READERS[detected](data)
 
 
-def _read_xgboost_json(data: bytes) -> ArtifactInfo:
-    try:
-        document = json.loads(data)
-        learner = document["learner"]
-        version = ".".join(str(part) for part in document.get("version", []))
-    except (ValueError, KeyError, TypeError) as error:
-        raise UnreadableArtifact(f"Not a valid XGBoost JSON model: {error}") from None
-    return ArtifactInfo("xgboost_json", "xgboost", version,
-                        list(learner.get("feature_names", [])),
-                        list(learner.get("feature_types", [])))
-
-
-def _read_xgboost_ubj(data: bytes) -> ArtifactInfo:
-    import xgboost
+def _tree_facts(data: bytes, artifact_format: str) -> TreeFacts:
+    """Load the whole model in a limited child process (never in the web process)."""
+    from django.conf import settings
 
     try:
-        booster = xgboost.Booster(model_file=bytearray(data))
-        version = ".".join(str(p) for p in json.loads(booster.save_raw("json"))["version"])
-    except (xgboost.core.XGBoostError, ValueError, KeyError) as error:
-        raise UnreadableArtifact(f"Not a valid XGBoost UBJSON model: {error}") from None
-    return ArtifactInfo("xgboost_ubj", "xgboost", version, list(booster.feature_names or []),
-                        list(booster.feature_types or []))
+        return probe_tree_artifact(data, artifact_format,
+                                   memory_bytes=settings.ASSAY_ARTIFACT_CHECK_MEMORY_BYTES,
+                                   seconds=settings.ASSAY_ARTIFACT_CHECK_SECONDS)
+    except TreeArtifactRefused as error:
+        raise UnreadableArtifact(str(error)) from None
+
+
+def _read_xgboost(artifact_format: str):
+    def read(data: bytes) -> ArtifactInfo:
+        facts = _tree_facts(data, artifact_format)
+        return ArtifactInfo(artifact_format, "xgboost", facts.framework_version,
+                            facts.feature_names, facts.feature_types)
+    return read
 
 
 def _read_lightgbm_text(data: bytes) -> ArtifactInfo:
@@ -129,7 +127,7 @@ def _read_lightgbm_text(data: bytes) -> ArtifactInfo:
     if "feature_names" not in header or "version" not in header:
         raise UnreadableArtifact("Not a valid LightGBM text model: the header has no "
                                  "feature_names or version line.")
-    names = header["feature_names"].split(" ")
+    names = _tree_facts(data, "lightgbm_text").feature_names
     infos = header.get("feature_infos", "").split(" ")
     types = ["categorical" if ":" not in info and info not in ("", "none") else "float"
              for info in infos] if len(infos) == len(names) else []
@@ -205,8 +203,8 @@ def _read_onnx(data: bytes) -> ArtifactInfo:
 
 
 _READERS = {
-    "xgboost_json": _read_xgboost_json,
-    "xgboost_ubj": _read_xgboost_ubj,
+    "xgboost_json": _read_xgboost("xgboost_json"),
+    "xgboost_ubj": _read_xgboost("xgboost_ubj"),
     "lightgbm_text": _read_lightgbm_text,
     "skops": _read_skops,
     "onnx": _read_onnx,

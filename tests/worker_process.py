@@ -23,14 +23,19 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 @contextlib.contextmanager
-def running_worker(log: Path, *, name: str = "test", beat: bool = False, env: dict = None):
-    """Yields the Popen; stops the worker (gracefully) on exit unless it is dead already."""
+def running_worker(log: Path, *, name: str = "test", beat: bool = False, env: dict = None,
+                   pool: str = "solo"):
+    """Yields the Popen; stops the worker (gracefully) on exit unless it is dead already.
+    ``pool="prefork"`` runs tasks in one child process, as in production: a child that
+    dies or is terminated leaves the worker itself running."""
     environment = os.environ | {"DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1",
                                 "ASSAY_VAR_DIR": str(settings.VAR_DIR),
                                 "SECRET_KEY": "worker-test"} | (env or {})
     command = [str(Path(sys.executable).parent / "celery"), "-A", "governance", "worker",
-               "-Q", "cpu", "--pool", "solo", "--loglevel", "INFO",
+               "-Q", "cpu", "--pool", pool, "--loglevel", "INFO",
                "-n", f"{name}-{os.getpid()}@%h"]
+    if pool == "prefork":
+        command += ["--concurrency", "1"]
     if beat:
         command += ["--beat", "--schedule", str(log.with_suffix(".beat"))]
     with log.open("wb") as out:
