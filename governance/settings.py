@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "explain",
     "governance",
     "governance.workflow",
+    "governance.reports",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_size("ASSAY_UPLOAD_MEMORY_BYTES", "4MB")
 FILE_UPLOAD_TEMP_DIR = env_str("ASSAY_UPLOAD_TEMP_DIR")
 # Keys the database does not hold (audit/keys.py): keyed audit hashes, signed records.
 ASSAY_SERVER_KEYS = env_keyring("ASSAY_SERVER_KEYS")
+# Private Ed25519 keys that sign audit packs, one PEM file per key id (create_signing_key).
+ASSAY_SIGNING_KEY_DIR = Path(env_str("ASSAY_SIGNING_KEY_DIR", str(VAR_DIR / "signing-keys")))
 ASSAY_TOKEN_DEFAULT_LIFETIME = env_str("ASSAY_TOKEN_DEFAULT_LIFETIME", "90d")
 
 # Celery: the embedded filesystem broker needs no server (laptop default).
