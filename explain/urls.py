@@ -1,10 +1,11 @@
 from django.urls import path
 
+import registry.converters  # noqa: F401 - registers <id:...>
 from explain import views
 
 urlpatterns = [
-    path("evidence/<int:run_id>/", views.run_page, name="evidence-run"),
-    path("evidence/<int:run_id>/cancel/", views.cancel_run, name="evidence-run-cancel"),
-    path("evidence/<int:run_id>/charts/<str:name>.svg", views.run_chart,
+    path("evidence/<id:run_id>/", views.run_page, name="evidence-run"),
+    path("evidence/<id:run_id>/cancel/", views.cancel_run, name="evidence-run-cancel"),
+    path("evidence/<id:run_id>/charts/<str:name>.svg", views.run_chart,
          name="evidence-run-chart"),
 ]

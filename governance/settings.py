@@ -161,6 +161,12 @@ FILE_UPLOAD_TEMP_DIR = env_str("ASSAY_UPLOAD_TEMP_DIR")
 ASSAY_SERVER_KEYS = env_keyring("ASSAY_SERVER_KEYS")
 # Private Ed25519 keys that sign audit packs, one PEM file per key id (create_signing_key).
 ASSAY_SIGNING_KEY_DIR = Path(env_str("ASSAY_SIGNING_KEY_DIR", str(VAR_DIR / "signing-keys")))
+# Untrusted JSON (API bodies, multipart metadata and roles): size, nesting, string length;
+# the most items one list page returns (docs/SECURITY.md).
+ASSAY_MAX_JSON_BYTES = env_size("ASSAY_MAX_JSON_BYTES", "1MB")
+ASSAY_MAX_JSON_DEPTH = env_int("ASSAY_MAX_JSON_DEPTH", 32)
+ASSAY_MAX_TEXT_CHARS = env_int("ASSAY_MAX_TEXT_CHARS", 20_000)
+ASSAY_API_MAX_PAGE_SIZE = env_int("ASSAY_API_MAX_PAGE_SIZE", 500)
 ASSAY_TOKEN_DEFAULT_LIFETIME = env_str("ASSAY_TOKEN_DEFAULT_LIFETIME", "90d")
 
 # Celery: the embedded filesystem broker needs no server (laptop default).
@@ -234,13 +240,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "registry.api.parsers.LimitedJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "registry.api.problems.problem_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

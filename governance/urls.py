@@ -33,3 +33,8 @@ def _superusers_only(request):
 
 
 admin.site.has_permission = _superusers_only
+
+handler400 = "governance.error_views.bad_request"
+handler403 = "governance.error_views.permission_denied"
+handler404 = "governance.error_views.not_found"
+handler500 = "governance.error_views.server_error"

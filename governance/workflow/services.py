@@ -365,6 +365,10 @@ def revise_policy(*, actor, tier: int, changes: dict, reason: str) -> TierPolicy
     return policy
 
 
+_POLICY_INTEGER_RANGES = {"approvals_required": (1, 10), "revalidation_months": (1, 120),
+                          "grace_days": (0, 3650)}
+
+
 def _check_policy(policy: TierPolicy) -> None:
     unknown = [k for k in policy.required_evidence if k not in EvidenceRun.Kind.values]
     if not isinstance(policy.required_evidence, list) or unknown:
@@ -378,6 +382,13 @@ def _check_policy(policy: TierPolicy) -> None:
         value = getattr(policy, name)
         if value is not None and not 0 <= value <= 1:
             raise InvalidWorkflowInput(f"{name} must be between 0 and 1.", field=name)
+    # Checked here, not left to the database: SQLite does not enforce integer ranges, and
+    # a huge grace period overflows every later date computation of the tier.
+    for name, (low, high) in _POLICY_INTEGER_RANGES.items():
+        value = getattr(policy, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise InvalidWorkflowInput(f"{name} must be a whole number from {low} to {high}.",
+                                       field=name)
     _validated(policy, exclude=["created_by"])
 
 

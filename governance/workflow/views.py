@@ -319,7 +319,8 @@ def policies_page(request):
     if request.method == "POST":
         if not can_edit_policy(request.user):
             raise PermissionDenied("Only risk officers may change tier policies.")
-        tier = int(request.POST.get("tier", "0") or 0)
+        raw_tier = request.POST.get("tier", "")
+        tier = int(raw_tier) if raw_tier.isdigit() and len(raw_tier) < 3 else 0
         if tier not in RiskTier.values:
             raise Http404("No such tier")
         try:

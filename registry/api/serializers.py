@@ -1,6 +1,11 @@
+from django.conf import settings
 from rest_framework import serializers
 
+from registry.api.parsers import FiniteFloatField, LimitedJSONField
 from registry.models import Dataset, ModelVersion, RegisteredModel, RegulatoryScope, RiskTier
+
+# Free text (purpose, rationale, description…); ASSAY_MAX_TEXT_CHARS.
+TEXT = settings.ASSAY_MAX_TEXT_CHARS
 
 
 class UsernameField(serializers.CharField):
@@ -32,26 +37,27 @@ class ModelWriteSerializer(serializers.Serializer):
 
     slug = serializers.SlugField(max_length=80)
     name = serializers.CharField(max_length=200)
-    purpose = serializers.CharField()
-    business_use = serializers.CharField(required=False, allow_blank=True)
-    owner = serializers.CharField(required=False, help_text="username; default: the caller")
-    developer = serializers.CharField(required=False, allow_null=True)
-    validator = serializers.CharField(required=False, allow_null=True)
-    ci_accounts = serializers.ListField(child=serializers.CharField(), required=False)
+    purpose = serializers.CharField(max_length=TEXT)
+    business_use = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
+    owner = serializers.CharField(required=False, max_length=150, help_text="username; default: the caller")
+    developer = serializers.CharField(required=False, allow_null=True, max_length=150)
+    validator = serializers.CharField(required=False, allow_null=True, max_length=150)
+    ci_accounts = serializers.ListField(child=serializers.CharField(max_length=150),
+                                        required=False, max_length=100)
     risk_tier = serializers.ChoiceField(choices=RiskTier.choices)
-    tier_rationale = serializers.CharField()
+    tier_rationale = serializers.CharField(max_length=TEXT)
     regulatory_scope = serializers.ListField(
         child=serializers.ChoiceField(choices=RegulatoryScope.choices), required=False)
-    inputs = serializers.CharField(required=False, allow_blank=True)
-    outputs = serializers.CharField(required=False, allow_blank=True)
-    limitations = serializers.CharField(required=False, allow_blank=True)
-    restrictions_on_use = serializers.CharField(required=False, allow_blank=True)
+    inputs = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
+    outputs = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
+    limitations = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
+    restrictions_on_use = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
     origin = serializers.ChoiceField(choices=RegisteredModel.Origin.choices, required=False)
-    vendor_name = serializers.CharField(required=False, allow_blank=True)
+    vendor_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     status = serializers.ChoiceField(choices=RegisteredModel.Status.choices, required=False)
     next_review_date = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, write_only=True,
-                                   help_text="why the change is made (audited)")
+                                   max_length=TEXT, help_text="why the change is made (audited)")
 
     def validate(self, attrs):
         if attrs.get("origin") == RegisteredModel.Origin.VENDOR and not attrs.get("vendor_name"):
@@ -74,8 +80,9 @@ class DatasetSerializer(serializers.ModelSerializer):
 class DatasetUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV or Parquet")
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    roles = serializers.JSONField(
+    description = serializers.CharField(required=False, allow_blank=True, default="",
+                                        max_length=TEXT)
+    roles = LimitedJSONField(
         help_text='e.g. {"target": "creditability", "protected": ["foreign_worker"], '
                   '"id": "applicant_id", "features": [...]} (features default to the rest)')
 
@@ -87,17 +94,18 @@ class VersionMetadataSerializer(serializers.Serializer):
         r"^[0-9a-f]{64}$", required=False,
         help_text="if given, the upload must hash to it (guards against truncation)")
     framework_version = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    feature_names = serializers.ListField(child=serializers.CharField(), required=False)
+    feature_names = serializers.ListField(child=serializers.CharField(max_length=1000),
+                                          required=False, max_length=100_000)
     training_dataset = serializers.IntegerField(required=False, allow_null=True)
     validation_dataset = serializers.IntegerField(required=False, allow_null=True)
     git_commit = serializers.RegexField(r"^[0-9a-fA-F]{7,64}$", required=False,
                                         allow_blank=True)
     ci_run_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
-    metrics = serializers.DictField(child=serializers.FloatField(), required=False)
+    metrics = serializers.DictField(child=FiniteFloatField(), required=False)
     params = serializers.DictField(required=False)
     tags = serializers.ListField(child=serializers.SlugField(max_length=100), required=False,
                                  max_length=50)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
 
 
 class VersionUploadSerializer(serializers.Serializer):

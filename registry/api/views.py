@@ -1,16 +1,18 @@
 """REST API for CI pipelines and scripts. Views parse, check access, call one
 service or selector, and render; errors are problem+json (see problems.py)."""
 
-import json
+import re
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import permissions as access
 from registry import selectors, services
+from registry.api.parsers import load_json
 from registry.api.permissions import require, require_scope
 from registry.api.serializers import (
     DatasetSerializer,
@@ -58,7 +60,8 @@ class ModelListView(generics.GenericAPIView):
         params = request.query_params
         tier = params.get("tier")
         filters = selectors.InventoryFilters(
-            text=params.get("q", ""), tier=int(tier) if tier and tier.isdigit() else None,
+            text=params.get("q", ""),
+            tier=int(tier) if tier and tier.isdigit() and len(tier) < 4 else None,
             status=params.get("status", ""), owner=params.get("owner", ""),
             overdue=params.get("overdue") in ("1", "true", "yes"))
         page = self.paginate_queryset(selectors.inventory(filters).prefetch_related(
@@ -119,6 +122,7 @@ class UploadLimitMixin:
 
 class VersionListView(UploadLimitMixin, generics.GenericAPIView):
     serializer_class = ModelVersionSerializer
+    parser_classes = [MultiPartParser]  # a JSON body is 415, not a half-read registration
     upload_limit_setting = "ASSAY_MAX_ARTIFACT_BYTES"
 
     @extend_schema(summary="List a model's versions, newest first",
@@ -154,13 +158,24 @@ class VersionListView(UploadLimitMixin, generics.GenericAPIView):
         version, created = services.register_version(
             actor=request.user, model=model, data=read_upload(artifact),
             filename=artifact.name, metadata=VersionMetadata(**metadata),
-            idempotency_key=request.headers.get("Idempotency-Key"),
+            idempotency_key=_idempotency_key(request),
             max_bytes=settings.ASSAY_MAX_ARTIFACT_BYTES)
         document = version_document(version, model)
         if not created:
             return Response(document, status=status.HTTP_200_OK)
         return Response(document, status=status.HTTP_201_CREATED,
                         headers={"Location": document["url"]})
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise exceptions.ValidationError({"Idempotency-Key": [
+            "Give 1 to 200 visible ASCII characters (e.g. a UUID)."]})
+    return key
 
 
 def _parse_metadata(raw) -> dict:
@@ -185,6 +200,7 @@ class VersionDetailView(APIView):
 
 class DatasetListView(UploadLimitMixin, generics.GenericAPIView):
     serializer_class = DatasetSerializer
+    parser_classes = [MultiPartParser]
     upload_limit_setting = "ASSAY_MAX_DATASET_BYTES"
 
     @extend_schema(summary="List datasets", responses={200: DatasetSerializer(many=True)})
@@ -217,10 +233,7 @@ class DatasetListView(UploadLimitMixin, generics.GenericAPIView):
 
 
 def _parse_json_field(name, raw):
-    try:
-        return json.loads(raw)
-    except ValueError as error:
-        raise exceptions.ParseError(f"'{name}' is not valid JSON: {error}") from None
+    return load_json(raw, where=f"'{name}' field")
 
 
 class DatasetDetailView(APIView):

@@ -31,14 +31,20 @@ AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATETIME, description=(
 def parse_as_of(raw: str | None):
     if not raw:
         return None
-    day = parse_date(raw) if len(raw) == 10 else None
-    moment = (parse_datetime(f"{day.isoformat()}T23:59:59.999999+00:00") if day
-              else parse_datetime(raw))
+    try:  # well-formed but impossible (2026-02-30, hour 25) raises ValueError
+        day = parse_date(raw) if len(raw) == 10 else None
+        moment = (parse_datetime(f"{day.isoformat()}T23:59:59.999999+00:00") if day
+                  else parse_datetime(raw))
+    except ValueError:
+        moment = None
     if moment is None:
         raise exceptions.ValidationError({"as_of": [f"{raw!r} is not an ISO 8601 date or "
                                                     "date-time."]})
     if moment.tzinfo is None:
         raise exceptions.ValidationError({"as_of": ["Give a time zone (e.g. Z or +01:00)."]})
+    if not 1900 <= moment.year <= 9000:
+        raise exceptions.ValidationError({"as_of": ["Give a moment between the years 1900 "
+                                                    "and 9000."]})
     return moment
 
 
