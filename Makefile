@@ -35,7 +35,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: install
-	SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(BIN)/pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-test-only-not-secret-key-for-the-test-suite-0123456789} $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

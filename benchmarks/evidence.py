@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
 
 
 def _shap_inputs(rows: int, features: int, trees: int):

@@ -32,6 +32,7 @@ MLFLOW_VERSION = "3.17.2"
 ASSAY_PORT, MLFLOW_PORT = 8701, 8702
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/assay_bench"
+BENCHMARK_SECRET_KEY = "benchmark-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 # ---- servers --------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ def _wait(url: str, seconds: float = 90) -> None:
 
 
 def _assay_env() -> dict:
-    return os.environ | {"DATABASE_URL": PG_BENCH, "SECRET_KEY": "benchmark-only",
+    return os.environ | {"DATABASE_URL": PG_BENCH, "SECRET_KEY": BENCHMARK_SECRET_KEY,
                          "ASSAY_VAR_DIR": str(WORK / "assay"), "ASSAY_LOG_LEVEL": "WARNING",
                          "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL",
                                                              "redis://127.0.0.1:6379/14"),

@@ -67,7 +67,11 @@ def run_page(request, run_id):
 
 @login_required
 def run_chart(request, run_id, name):
+    """``charts/dependence.svg?of=<feature>``, ``charts/grouping.svg?of=0``: the
+    parametrised charts name their feature or grouping in the query (any string)."""
     run = _readable_run(request, run_id)
+    if "of" in request.GET:
+        name = f"{name}-{request.GET['of']}"
     if run.status != EvidenceRun.Status.SUCCEEDED:
         raise Http404("The run has no results yet")
     svg = run.charts.get(name)

@@ -91,3 +91,20 @@ def env_keyring(name: str) -> list[tuple[str, str]]:
     if len({key_id for key_id, _ in keys}) != len(keys):
         raise ImproperlyConfigured(f"{name} names the same key id twice")
     return keys
+
+
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_DISTINCT = 5
+
+
+def weak_secret_key(key: str) -> str | None:
+    """Why ``key`` may not sign sessions and derive server keys, or None when it may
+    (Django's own deployment check uses the same thresholds)."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"{len(key)} characters, at least {MIN_SECRET_KEY_LENGTH} are needed"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return (f"{len(set(key))} distinct characters, at least {MIN_SECRET_KEY_DISTINCT} "
+                "are needed")
+    if key.startswith("django-insecure"):
+        return "it is Django's generated development key"
+    return None

@@ -17,6 +17,7 @@ from governance.environment import (
     env_list,
     env_size,
     env_str,
+    weak_secret_key,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +32,10 @@ if not SECRET_KEY:
             "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
         )
     SECRET_KEY = "insecure-debug-only-key"  # noqa: S105 - only reachable with ASSAY_DEBUG on
+elif not DEBUG and (_weak_key := weak_secret_key(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak: {_weak_key} (generate one with: python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))')")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -276,7 +281,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("ASSAY_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("ASSAY_HSTS_SECONDS", 0)
+# Browsers keep to https for a year once they have seen the site over TLS (when cookies are
+# secure, i.e. not in debug mode); ASSAY_HSTS_SECONDS=0 turns it off.
+SECURE_HSTS_SECONDS = env_int("ASSAY_HSTS_SECONDS", 365 * 24 * 3600 if _secure else 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool(
     "ASSAY_BEHIND_TLS_PROXY", False) else None
 

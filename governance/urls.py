@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from audit import views as audit_views
-from governance.health import health
+from governance.health import health, readiness
 from registry import views as registry_views
 from registry.api.problems_view import problem_description
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),
+    path("health/ready/", readiness, name="health-ready"),
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("explain.api.urls")),
     path("api/v1/", include("governance.workflow.api.urls")),

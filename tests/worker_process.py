@@ -30,7 +30,7 @@ def running_worker(log: Path, *, name: str = "test", beat: bool = False, env: di
     dies or is terminated leaves the worker itself running."""
     environment = os.environ | {"DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1",
                                 "ASSAY_VAR_DIR": str(settings.VAR_DIR),
-                                "SECRET_KEY": "worker-test"} | (env or {})
+                                "SECRET_KEY": settings.SECRET_KEY} | (env or {})
     command = [str(Path(sys.executable).parent / "celery"), "-A", "governance", "worker",
                "-Q", "cpu", "--pool", pool, "--loglevel", "INFO",
                "-n", f"{name}-{os.getpid()}@%h"]

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
@@ -23,7 +25,11 @@ def metric_label(name):
 @register.simple_tag
 def chart(run, name, description, suffix=""):
     """An SVG chart of the run, with a text alternative for screen readers; ``suffix``
-    names the feature or grouping of a parametrised chart."""
+    names the feature or grouping of a parametrised chart ("dependence-" + feature). The
+    feature travels as the ``of`` query parameter: a feature name is any string (a slash,
+    a dot, a question mark), which no path segment could carry."""
+    url = reverse("evidence-run-chart", args=[run.pk, name.removesuffix("-")])
+    if name.endswith("-"):
+        url += "?" + urlencode({"of": suffix})
     return format_html('<figure class="chart"><img src="{}" alt="{}" loading="lazy">'
-                       '</figure>', reverse("evidence-run-chart", args=[run.pk, f"{name}{suffix}"]),
-                       f"{description}{suffix}")
+                       '</figure>', url, f"{description}{suffix}")
