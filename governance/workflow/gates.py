@@ -22,10 +22,11 @@ class GateCheck:
     detail: str
     waivable: bool = False  # a risk officer may grant an exception (fairness checks)
     exception: str = ""     # the justification of the exception that made it pass
+    run: int | None = None  # the evidence run the check read, for its "detail" link
 
     def as_dict(self) -> dict:
         return {"name": self.name, "passed": self.passed, "detail": self.detail,
-                "waivable": self.waivable, "exception": self.exception}
+                "waivable": self.waivable, "exception": self.exception, "run": self.run}
 
 
 @dataclass
@@ -66,18 +67,27 @@ def result_sha256(run: EvidenceRun) -> str:
                           ).hexdigest()
 
 
+def _binds(run: EvidenceRun, wanted: dict[str, str] | None) -> bool:
+    return wanted is not None and all(run.input_hashes.get(key) == value
+                                      for key, value in wanted.items())
+
+
+def bound_runs(version: ModelVersion) -> dict[str, EvidenceRun]:
+    """Per evidence kind, the newest succeeded run computed on exactly this version's
+    inputs: the runs the gate checks, the evidence tabs show and a signature binds."""
+    runs: dict[str, EvidenceRun] = {}
+    wanted = {kind: expected_hashes(version, kind) for kind in EvidenceRun.Kind.values}
+    for run in EvidenceRun.objects.filter(
+            version=version, status=EvidenceRun.Status.SUCCEEDED).select_related(
+            "result_blob", "dataset").order_by("-finished_at", "-id"):
+        if run.kind not in runs and _binds(run, wanted.get(run.kind)):
+            runs[run.kind] = run
+    return runs
+
+
 def bound_run(version: ModelVersion, kind: str) -> EvidenceRun | None:
     """The newest succeeded run of ``kind`` computed on exactly this version's inputs."""
-    wanted = expected_hashes(version, kind)
-    if wanted is None:
-        return None
-    runs = EvidenceRun.objects.filter(version=version, kind=kind,
-                                      status=EvidenceRun.Status.SUCCEEDED).select_related(
-        "result_blob").order_by("-finished_at", "-id")
-    for run in runs:
-        if all(run.input_hashes.get(key) == value for key, value in wanted.items()):
-            return run
-    return None
+    return bound_runs(version).get(kind)
 
 
 def evidence_binding(run: EvidenceRun) -> dict:
@@ -85,11 +95,12 @@ def evidence_binding(run: EvidenceRun) -> dict:
             "result_sha256": result_sha256(run)}
 
 
-def _evidence_checks(version, policy, report: GateReport) -> dict[str, EvidenceRun]:
+def _evidence_checks(version, policy, report: GateReport,
+                     bound: dict[str, EvidenceRun]) -> dict[str, EvidenceRun]:
     runs = {}
     dataset = evaluation_dataset(version)
     for kind in policy.required_evidence:
-        run = bound_run(version, kind)
+        run = bound.get(kind)
         label = EvidenceRun.Kind(kind).label if kind in EvidenceRun.Kind.values else kind
         if run is None:
             where = f"dataset {dataset.name!r}" if dataset else "a registered dataset"
@@ -100,7 +111,8 @@ def _evidence_checks(version, policy, report: GateReport) -> dict[str, EvidenceR
         runs[kind] = run
         report.evidence[kind] = evidence_binding(run)
         report.checks.append(GateCheck(f"evidence:{kind}", True,
-                                       f"{label}: run {run.pk} ({run.finished_at:%Y-%m-%d})"))
+                                       f"{label}: run {run.pk} on {run.dataset.name!r} "
+                                       f"({run.finished_at:%Y-%m-%d})", run=run.pk))
     return runs
 
 
@@ -136,7 +148,8 @@ def fairness_checks(version, policy, run: EvidenceRun | None, report: GateReport
                           f"{relation} {limit:g}.")
             justification = exceptions.get(name, "") if not passed else ""
             report.checks.append(GateCheck(name, passed or bool(justification), detail,
-                                           waivable=True, exception=justification))
+                                           waivable=True, exception=justification,
+                                           run=run.pk))
 
 
 def failing_fairness_checks(version: ModelVersion, policy: TierPolicy) -> list[GateCheck]:
@@ -146,9 +159,12 @@ def failing_fairness_checks(version: ModelVersion, policy: TierPolicy) -> list[G
     return report.failures
 
 
-def approval_gates(version: ModelVersion, policy: TierPolicy) -> GateReport:
+def approval_gates(version: ModelVersion, policy: TierPolicy,
+                   bound: dict[str, EvidenceRun] | None = None) -> GateReport:
+    """``bound``: the version's ``bound_runs``, when the caller has them."""
     report = GateReport()
-    runs = _evidence_checks(version, policy, report)
+    bound = bound_runs(version) if bound is None else bound
+    _evidence_checks(version, policy, report, bound)
     if policy.requires_validation_report:
         present = ValidationReport.objects.filter(version=version).exists()
         report.checks.append(GateCheck(
@@ -161,5 +177,5 @@ def approval_gates(version: ModelVersion, policy: TierPolicy) -> GateReport:
         "findings", not open_high,
         f"Open high-severity findings: {'; '.join(open_high)}." if open_high
         else "No open high-severity finding."))
-    fairness_checks(version, policy, runs.get("fairness"), report)
+    fairness_checks(version, policy, bound.get("fairness"), report)
     return report

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
+from explain import selectors as explain_selectors
 from explain import services as evidence_services
 from explain.models import EvidenceRun
 from explain.permissions import can_request_evidence
@@ -62,9 +63,17 @@ def _version_workflow(request, version) -> dict:
                if version.status in step.sources and services.may_take(user, version,
                                                                        step.action)
                and not (step.signed and already_signed)]
+    bound = gates.bound_runs(version)
+    bound_ids = {run.pk for run in bound.values()}
     return {
         "policy": policy,
-        "gate": gates.approval_gates(version, policy),
+        "gate": gates.approval_gates(version, policy, bound),
+        # The evidence tabs show the runs the gate checks and a signature binds; other
+        # succeeded runs (another dataset, older inputs) are listed apart with their dataset.
+        "latest": bound,
+        "bound_dataset": gates.evaluation_dataset(version),
+        "other_runs": explain_selectors.runs_of_version(version).filter(
+            status=EvidenceRun.Status.SUCCEEDED).exclude(pk__in=bound_ids)[:50],
         "decisions": selectors.decisions_of(version),
         "approval": version.approvals.order_by("-approved_at").first(),
         "progress": services.approval_progress(version)
