@@ -26,6 +26,8 @@ def _ensure_roles():
         importlib.import_module("registry.migrations.0002_roles").create_roles(apps, None)
         importlib.import_module("governance.workflow.migrations.0002_default_policies"
                                 ).create_default_policies(apps, None)
+        importlib.import_module("governance.workflow.migrations.0003_validation_signoff"
+                                ).require_signoff_for_tiers_1_and_2(apps, None)
 
 
 def _user(username, *groups, **extra):

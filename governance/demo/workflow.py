@@ -68,6 +68,13 @@ def seed_review_history(passwords: dict[str, str]) -> list[str]:
             due_date=timezone.localdate() + timedelta(days=60),
             remediation="Recalibrate with isotonic regression on the latest vintage.")
         _grant_needed_exceptions(challenger, people)
+        services.sign_off_validation(
+            actor=people["victor"], version=challenger, validation_type="initial",
+            scope="Conceptual soundness, data, discrimination, stability and fairness on the "
+                  "validation sample; the calibration of the top decile is a finding.",
+            opinion="fit_with_conditions", rationale="Adequate as a challenger in shadow "
+            "mode; the calibration finding must be remediated before any promotion.",
+            password=passwords["victor"])
         services.sign_decision(
             actor=people["alex"], version=challenger, kind="approve",
             password=passwords["alex"], reason="Discrimination and stability adequate for a "

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from audit.models import AuditEvent
 from explain.models import EvidenceRun
-from governance.workflow.gates import result_sha256
+from governance.workflow.gates import REPORT_KEY, current_report, result_sha256
 from governance.workflow.models import Finding
 from registry.models import ModelVersion, RegisteredModel
 
@@ -106,6 +106,13 @@ def _check_still_covered(state: VersionState, answer: Answer) -> None:
                                               "the approval was signed over.")
         return
     for kind, binding in approval.get("evidence", {}).items():
+        if kind == REPORT_KEY:
+            report = current_report(version)
+            if report is None or report.blob.sha256 != binding["sha256"]:
+                answer.refuse("approval_invalidated", f"The validation report of "
+                                                      f"v{state.number} was replaced after "
+                                                      "it was approved.")
+            continue
         run = EvidenceRun.objects.filter(pk=binding["run"]).select_related(
             "result_blob").first()
         if run is None or run.input_hashes != binding["input_hashes"] or \

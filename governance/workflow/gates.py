@@ -11,8 +11,17 @@ from dataclasses import dataclass, field
 
 from audit.chain import canonical_json
 from explain.models import EvidenceRun
-from governance.workflow.models import FairnessException, Finding, TierPolicy, ValidationReport
+from governance.workflow.models import (
+    FairnessException,
+    Finding,
+    TierPolicy,
+    ValidationReport,
+    ValidationSignOff,
+)
+from governance.workflow.rounds import review_round
 from registry.models import ModelVersion
+
+REPORT_KEY = "validation_report"  # its binding sits beside the evidence kinds
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,17 @@ def bound_run(version: ModelVersion, kind: str) -> EvidenceRun | None:
     return bound_runs(version).get(kind)
 
 
+def current_report(version: ModelVersion) -> ValidationReport | None:
+    """The newest upload is the report in force; older ones stay listed as replaced."""
+    return ValidationReport.objects.filter(version=version).select_related("blob").order_by(
+        "-uploaded_at", "-id").first()
+
+
+def report_binding(report: ValidationReport) -> dict:
+    """Bound into a signature like the evidence: a replaced report voids the approval."""
+    return {"report": report.pk, "filename": report.filename, "sha256": report.blob.sha256}
+
+
 def evidence_binding(run: EvidenceRun) -> dict:
     return {"run": run.pk, "fingerprint": run.fingerprint, "input_hashes": run.input_hashes,
             "result_sha256": result_sha256(run)}
@@ -159,17 +179,33 @@ def failing_fairness_checks(version: ModelVersion, policy: TierPolicy) -> list[G
     return report.failures
 
 
+def _signoff_check(version: ModelVersion) -> GateCheck:
+    signoff = ValidationSignOff.objects.filter(version=version,
+                                               round=review_round(version)).first()
+    if signoff is None:
+        return GateCheck("validation_signoff", False, "The validator has not signed "
+                         "'validation complete' for this review.")
+    detail = (f"{signoff.get_validation_type_display()} signed off by {signoff.signer_name} "
+              f"on {signoff.signed_at:%Y-%m-%d}: {signoff.get_opinion_display().lower()}.")
+    return GateCheck("validation_signoff", signoff.favourable, detail)
+
+
 def approval_gates(version: ModelVersion, policy: TierPolicy,
                    bound: dict[str, EvidenceRun] | None = None) -> GateReport:
     """``bound``: the version's ``bound_runs``, when the caller has them."""
     report = GateReport()
     bound = bound_runs(version) if bound is None else bound
     _evidence_checks(version, policy, report, bound)
+    current = current_report(version)
+    if current is not None:
+        report.evidence[REPORT_KEY] = report_binding(current)
     if policy.requires_validation_report:
-        present = ValidationReport.objects.filter(version=version).exists()
         report.checks.append(GateCheck(
-            "validation_report", present,
-            "Validation report uploaded." if present else "No validation report uploaded."))
+            "validation_report", current is not None,
+            f"Validation report {current.filename!r} (sha256 {current.blob.sha256[:12]}…)."
+            if current else "No validation report uploaded."))
+    if policy.requires_validation_signoff:
+        report.checks.append(_signoff_check(version))
     open_high = list(Finding.objects.filter(version=version, severity=Finding.Severity.HIGH,
                                             status=Finding.Status.OPEN).values_list("title",
                                                                                     flat=True))

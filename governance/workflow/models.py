@@ -20,6 +20,9 @@ class TierPolicy(models.Model):
     required_evidence = models.JSONField(
         default=list, help_text="evidence kinds that must have succeeded on this version")
     requires_validation_report = models.BooleanField(default=False)
+    requires_validation_signoff = models.BooleanField(
+        default=False, help_text="approvers may sign only after the validator has signed "
+                                 "'validation complete' with a favourable opinion")
     approvals_required = models.PositiveSmallIntegerField(default=1)
     risk_officer_must_approve = models.BooleanField(default=False)
     four_fifths_min = models.FloatField(
@@ -74,6 +77,48 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.version} by {self.signer_name}"
+
+
+class ValidationSignOff(models.Model):
+    """The validator's record: what was validated, how far, and the opinion, signed
+    'validation complete' with a password re-entry like a decision."""
+
+    class Type(models.TextChoices):
+        INITIAL = "initial", "Initial validation"
+        PERIODIC = "periodic", "Periodic revalidation"
+        CHANGE = "change", "Validation of a change"
+
+    class Opinion(models.TextChoices):
+        FIT = "fit", "Fit for purpose"
+        FIT_WITH_CONDITIONS = "fit_with_conditions", "Fit for purpose with conditions"
+        NOT_FIT = "not_fit", "Not fit for purpose"
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT,
+                                related_name="signoffs")
+    round = models.PositiveIntegerField(help_text="the submission this sign-off answers")
+    validation_type = models.CharField(max_length=12, choices=Type.choices)
+    scope = models.TextField(help_text="what was validated and what was not")
+    opinion = models.CharField(max_length=24, choices=Opinion.choices)
+    rationale = models.TextField()
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    signer_name = models.CharField(max_length=200, help_text="frozen at signing")
+    artifact_sha256 = models.CharField(max_length=64)
+    evidence = models.JSONField(default=dict, help_text="what the validator signed over, "
+                                                        "bound like a decision's evidence")
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["version", "round"],
+                                               name="one_signoff_per_round")]
+
+    def __str__(self):
+        return f"{self.get_opinion_display()}: {self.version} by {self.signer_name}"
+
+    @property
+    def favourable(self) -> bool:
+        return self.opinion != self.Opinion.NOT_FIT
 
 
 class Approval(models.Model):

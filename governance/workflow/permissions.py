@@ -26,3 +26,10 @@ def can_raise_finding(user, model) -> bool:
 
 def can_upload_validation_report(user, model) -> bool:
     return can_raise_finding(user, model)
+
+
+def can_sign_off_validation(user, model) -> bool:
+    """Validators (the model's, or of the second line); risk officers approve instead."""
+    if not user.is_authenticated:
+        return False
+    return has_role(user, VALIDATOR) or "validator" in per_model_roles(user, model)

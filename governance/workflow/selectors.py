@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from governance.workflow import deployability, gates
-from governance.workflow.models import Approval, Decision, Finding
+from governance.workflow.models import Approval, Decision, Finding, ValidationReport
 from governance.workflow.policies import current_policy
 from governance.workflow.services import may_take, review_round
 from registry.models import ModelVersion
@@ -138,6 +138,16 @@ def comparison(version: ModelVersion, other: ModelVersion) -> dict:
                  "other_rank": their_rank.index(name) + 1 if name in their_rank else None}
                 for index, name in enumerate(mine_rank[:8])]
     return {"metrics": metrics, "fairness": fairness, "features": features}
+
+
+def reports_of(version: ModelVersion):
+    """Newest first: the first is the report in force (gates.current_report)."""
+    return ValidationReport.objects.filter(version=version).select_related(
+        "blob", "uploaded_by").order_by("-uploaded_at", "-id")
+
+
+def report_of(version: ModelVersion, report_id: int) -> ValidationReport | None:
+    return reports_of(version).filter(pk=report_id).first()
 
 
 def decisions_of(version: ModelVersion):

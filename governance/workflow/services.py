@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.models import AuditEvent
 from audit.services import record_event
 from explain.models import EvidenceRun
 from governance.workflow import gates, notifications
@@ -34,16 +33,19 @@ from governance.workflow.models import (
     Finding,
     TierPolicy,
     ValidationReport,
+    ValidationSignOff,
 )
 from governance.workflow.permissions import (
     can_accept_risk,
     can_edit_policy,
     can_raise_finding,
+    can_sign_off_validation,
     can_upload_validation_report,
 )
 from governance.workflow.policies import POLICY_FIELDS, current_policy
+from governance.workflow.rounds import review_round, submitter_of, validators_of
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
-from registry.blobs import blob_transaction, store_blob
+from registry.blobs import blob_transaction, read_blob, store_blob
 from registry.errors import PayloadTooLarge, UnreadableArtifact
 from registry.models import ModelVersion, RegisteredModel
 from registry.permissions import per_model_roles
@@ -61,28 +63,6 @@ def may_take(user, version: ModelVersion, action: str) -> bool:
     if step is None or not user.is_authenticated:
         return False
     return bool(step.roles & (role_names(user) | per_model_roles(user, version.model)))
-
-
-def _transition_events(version: ModelVersion, action: str):
-    return AuditEvent.objects.filter(
-        target_type="registry.modelversion", target_id=str(version.pk),
-        action="version.transitioned", after__action=action).order_by("-sequence")
-
-
-def submitter_of(version: ModelVersion):
-    event = _transition_events(version, "submit").first()
-    return event.actor_id if event else None
-
-
-def review_round(version: ModelVersion) -> int:
-    """Which submission of the version is under review (1 for the first)."""
-    return _transition_events(version, "submit").count()
-
-
-def validators_of(version: ModelVersion) -> set[int]:
-    """The model's validator and whoever started this version's validation."""
-    started = _transition_events(version, "start_validation").first()
-    return {pk for pk in (version.model.validator_id, started and started.actor_id) if pk}
 
 
 def _check_separation_of_duties(user, version: ModelVersion, action: str) -> None:
@@ -267,6 +247,63 @@ def _take_effect(actor, version: ModelVersion, round_: int, policy: TierPolicy,
     return approval
 
 
+def _check_password(actor, password: str, what: str) -> None:
+    if not password or not actor.check_password(password):
+        raise SignatureRefused(f"The password is not correct; {what} was not recorded.",
+                               field="password")
+
+
+def sign_off_validation(*, actor, version: ModelVersion, validation_type: str, scope: str,
+                        opinion: str, rationale: str, password: str) -> ValidationSignOff:
+    """'Validation complete': the validator's opinion on this review round, signed with a
+    password re-entry and bound to the artifact, the evidence and the report it read."""
+    if validation_type not in ValidationSignOff.Type.values:
+        raise InvalidWorkflowInput("Choose the validation type (initial, periodic or "
+                                   "change).", field="validation_type")
+    if opinion not in ValidationSignOff.Opinion.values:
+        raise InvalidWorkflowInput("Choose an opinion: fit for purpose, fit with conditions "
+                                   "or not fit.", field="opinion")
+    if not scope.strip():
+        raise InvalidWorkflowInput("State the scope: what was validated, and what was not.",
+                                   field="scope")
+    if not rationale.strip():
+        raise InvalidWorkflowInput("Give the rationale for your opinion.", field="rationale")
+    _check_password(actor, password, "the sign-off")
+    with transaction.atomic():
+        version = _locked(version)
+        if not can_sign_off_validation(actor, version.model):
+            raise SeparationOfDuties("Only the model's validator or a validator signs off "
+                                     "a validation.", rule="role")
+        if version.status != S.IN_VALIDATION:
+            raise TransitionNotAllowed(f"{version} is {version.get_status_display().lower()};"
+                                       " a validation is signed off while it is in "
+                                       "validation.", allowed_actions=[])
+        _check_separation_of_duties(actor, version, "start_validation")
+        round_ = review_round(version)
+        if ValidationSignOff.objects.filter(version=version, round=round_).exists():
+            raise TransitionNotAllowed("This review's validation is already signed off.",
+                                       allowed_actions=[])
+        policy = current_policy(version.model.risk_tier)
+        bound = gates.bound_runs(version)
+        evidence = {kind: gates.evidence_binding(run) for kind, run in bound.items()
+                    if kind in policy.required_evidence}
+        report = gates.current_report(version)
+        if report is not None:
+            evidence[gates.REPORT_KEY] = gates.report_binding(report)
+        signoff = ValidationSignOff.objects.create(
+            version=version, round=round_, validation_type=validation_type,
+            scope=scope.strip(), opinion=opinion, rationale=rationale.strip(), signer=actor,
+            signer_name=actor.get_full_name() or actor.get_username(),
+            artifact_sha256=version.artifact.sha256, evidence=evidence,
+            signed_at=timezone.now())
+        record_event(actor=actor, action="validation.signed_off", target=version, after={
+            "signoff": signoff.pk, "round": round_, "validation_type": validation_type,
+            "opinion": opinion, "scope": signoff.scope,
+            "artifact_sha256": signoff.artifact_sha256, "evidence": evidence},
+            reason=signoff.rationale)
+    return signoff
+
+
 def sign_decision(*, actor, version: ModelVersion, kind: str, password: str, meaning: str,
                   reason: str, conditions: list[ConditionInput] = ()) -> Decision:
     """Approve, reject or request changes with a signature (password re-entry, reason,
@@ -274,9 +311,7 @@ def sign_decision(*, actor, version: ModelVersion, kind: str, password: str, mea
     if kind not in Decision.Kind.values:
         raise InvalidWorkflowInput(f"Unknown decision {kind!r}; use one of "
                                f"{', '.join(Decision.Kind.values)}.", field="kind")
-    if not password or not actor.check_password(password):
-        raise SignatureRefused("The password is not correct; the decision was not recorded.",
-                               field="password")
+    _check_password(actor, password, "the decision")
     if not meaning.strip():
         raise SignatureRefused("Say what your signature means (e.g. 'approved for production "
                                "use in UK consumer lending').", field="meaning")
@@ -486,6 +521,18 @@ def upload_validation_report(*, actor, version: ModelVersion, data: bytes,
                      after={"report": report.pk, "filename": report.filename,
                             "sha256": blob.sha256})
     return report
+
+
+def record_report_download(*, actor, report: ValidationReport) -> bytes:
+    """The report's bytes; who read which report is recorded (reading is not a change,
+    but a model-risk function must know who saw the validator's conclusions)."""
+    data = read_blob(report.blob)
+    with transaction.atomic():
+        record_event(actor=actor, action="validation_report.downloaded",
+                     target=report.version, after={"report": report.pk,
+                                                   "filename": report.filename,
+                                                   "sha256": report.blob.sha256})
+    return data
 
 
 def _validated(instance, exclude: list[str]) -> None:

@@ -2,14 +2,17 @@
 without JavaScript); a button is shown only to whoever may use it, and the view
 refuses the POST anyway when they may not."""
 
+from dataclasses import dataclass
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -20,12 +23,19 @@ from explain.permissions import can_request_evidence
 from explain.views import readable_version, version_context
 from governance.workflow import deployability, gates, selectors, services
 from governance.workflow.api.views import parse_as_of
-from governance.workflow.errors import InvalidWorkflowInput
-from governance.workflow.models import Condition, Decision, Finding, TierPolicy
+from governance.workflow.errors import GateFailed, InvalidWorkflowInput
+from governance.workflow.models import (
+    Condition,
+    Decision,
+    Finding,
+    TierPolicy,
+    ValidationSignOff,
+)
 from governance.workflow.permissions import (
     can_accept_risk,
     can_edit_policy,
     can_raise_finding,
+    can_sign_off_validation,
     can_upload_validation_report,
     can_view_workflow,
 )
@@ -80,7 +90,7 @@ def _version_workflow(request, version) -> dict:
         if version.status == version.Status.IN_VALIDATION else "",
         "conditions": Condition.objects.filter(version=version),
         "findings": version.findings.select_related("owner", "raised_by", "closed_by"),
-        "reports": version.validation_reports.select_related("blob", "uploaded_by"),
+        "reports": selectors.reports_of(version),
         "actions": actions,
         "version_answer": deployability.version_answer(version, states=states),
         "reference_version": reference_version,
@@ -90,13 +100,67 @@ def _version_workflow(request, version) -> dict:
         "can_raise_finding": can_raise_finding(user, version.model),
         "can_accept_risk": can_accept_risk(user),
         "can_upload_report": can_upload_validation_report(user, version.model),
+        "signoffs": version.signoffs.select_related("signer"),
+        "signoff_due": version.status == version.Status.IN_VALIDATION
+        and can_sign_off_validation(user, version.model)
+        and not version.signoffs.filter(round=round_).exists(),
         "users": get_user_model().objects.filter(is_active=True).order_by("username"),
         "today": date.today(),
     }
 
 
+@dataclass(frozen=True)
+class Remedy:
+    """One way out of a failing check, for the person looking at it: a link, or a
+    form that starts the missing run."""
+
+    check: gates.GateCheck
+    text: str
+    href: str = ""
+    start_kind: str = ""  # a POST to start this evidence run
+
+
+def remedies(request, version, gate: gates.GateReport) -> list[Remedy]:
+    user, model = request.user, version.model
+    base = reverse("version", args=[model.slug, version.number])
+    may_run, risk_officer = can_request_evidence(user, model), can_accept_risk(user)
+    found = []
+    for check in gate.failures:
+        name = check.name
+        if name.startswith("evidence:") or name == "fairness":
+            kind = name.partition(":")[2] or "fairness"
+            label = EvidenceRun.Kind(kind).label.lower() if kind in EvidenceRun.Kind.values \
+                else kind
+            found.append(Remedy(check, f"Start the {label} run", start_kind=kind) if may_run
+                         else Remedy(check, f"The model's developers start the {label} run."))
+        elif check.waivable:
+            found.append(Remedy(check, "Grant a fairness exception with a written "
+                                       "justification", f"{base}#exception-{name}")
+                         if risk_officer else
+                         Remedy(check, "Only a risk officer may grant an exception."))
+        elif name == "findings":
+            found.append(Remedy(check, "Accept the finding as a risk, or confirm its "
+                                       "remediation", f"{base}#findings")
+                         if risk_officer or can_raise_finding(user, model) else
+                         Remedy(check, "The finding's owner remediates it; a risk officer "
+                                       "may accept it as a risk.", f"{base}#findings"))
+        elif name == "validation_report":
+            found.append(Remedy(check, "Upload the validation report", f"{base}#reports")
+                         if can_upload_validation_report(user, model) else
+                         Remedy(check, "Waiting for the validator's report."))
+        elif name == "validation_signoff":
+            found.append(Remedy(check, "Sign off the validation", reverse(
+                "version-signoff", args=[model.slug, version.number]))
+                if can_sign_off_validation(user, model) else
+                Remedy(check, "Waiting for the validator's sign-off."))
+        else:
+            found.append(Remedy(check, "See the policy checks", f"{base}#gate"))
+    return found
+
+
 def _render_version(request, version, status=200, **extra):
     context = version_context(request, version) | _version_workflow(request, version) | extra
+    context["blockers"] = remedies(request, version, context["gate"])
     return render(request, "workflow/version.html", context, status=status)
 
 
@@ -171,6 +235,9 @@ def sign_page(request, slug, number, kind):
                "label": TRANSITIONS[kind].label, "policy": policy,
                "gate": gates.approval_gates(version, policy) if kind == "approve" else None,
                "meaning": MEANINGS[kind], "reason": "", "conditions": "", "overlays": ""}
+    if context["gate"] is not None and not context["gate"].passed:
+        # Refused up front: no password asked for a signature that cannot be accepted.
+        return _blocked(request, version, context)
     if request.method == "POST":
         context |= {"meaning": request.POST.get("meaning", ""),
                     "reason": request.POST.get("reason", ""),
@@ -185,11 +252,54 @@ def sign_page(request, slug, number, kind):
         except RegistryError as error:
             if error.status == 403 and error.extra.get("rule"):
                 raise PermissionDenied(error.detail) from None
-            context |= {"error": error.detail, "error_field": error.extra.get("field", ""),
-                        "failed_checks": error.extra.get("checks", [])}
+            if isinstance(error, GateFailed):  # the gate changed while the page was open
+                context["gate"] = gates.approval_gates(version, policy)
+                return _blocked(request, version, context)
+            context |= {"error": error.detail, "error_field": error.extra.get("field", "")}
             return render(request, "workflow/sign.html", context, status=error.status)
         return redirect("version", slug=slug, number=number)
     return render(request, "workflow/sign.html", context)
+
+
+def _blocked(request, version, context):
+    context |= {"blocked": True, "blockers": remedies(request, version, context["gate"])}
+    return render(request, "workflow/sign.html", context, status=GateFailed.status)
+
+
+@login_required
+def signoff_page(request, slug, number):
+    """The validator's 'validation complete': type, scope, opinion, rationale, password."""
+    version = readable_version(request, slug, number)
+    if not can_sign_off_validation(request.user, version.model):
+        raise PermissionDenied("Only the model's validator or a validator signs off a "
+                               "validation.")
+    fields = ("validation_type", "scope", "opinion", "rationale")
+    context = {"version": version, "model": version.model,
+               "types": ValidationSignOff.Type.choices,
+               "opinions": ValidationSignOff.Opinion.choices,
+               "validation_type": _default_validation_type(version)} | {
+        name: request.POST.get(name, "") for name in fields if request.method == "POST"}
+    if request.method == "POST":
+        try:
+            services.sign_off_validation(actor=request.user, version=version,
+                                         password=request.POST.get("password", ""),
+                                         **{name: context.get(name, "")[:5000]
+                                            for name in fields})
+        except RegistryError as error:
+            if error.status == 403 and error.extra.get("rule"):
+                raise PermissionDenied(error.detail) from None
+            context |= {"error": error.detail, "error_field": error.extra.get("field", "")}
+            return render(request, "workflow/signoff.html", context, status=error.status)
+        messages.success(request, "Validation signed off.")
+        return redirect(reverse("version", args=[slug, number]) + "#signoff")
+    return render(request, "workflow/signoff.html", context)
+
+
+def _default_validation_type(version) -> str:
+    """Initial for a model's first approval, a change for later versions."""
+    earlier = version.model.versions.filter(number__lt=version.number,
+                                            approvals__isnull=False).exists()
+    return ValidationSignOff.Type.CHANGE if earlier else ValidationSignOff.Type.INITIAL
 
 
 @login_required
@@ -250,6 +360,23 @@ def upload_report(request, slug, number):
     except RegistryError as error:
         return _refused(request, version, error)
     return redirect(reverse("version", args=[slug, number]) + "#gate")
+
+
+@login_required
+def download_report(request, slug, number, report_id):
+    """The validation report, for whoever may read the version; each download is audited."""
+    version = readable_version(request, slug, number)
+    report = selectors.report_of(version, report_id)
+    if report is None:
+        raise Http404(f"No validation report {report_id} on this version")
+    try:
+        data = services.record_report_download(actor=request.user, report=report)
+    except RegistryError as error:  # the stored file no longer matches its sha256
+        return _refused(request, version, error)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, report.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import SHOTS, browser_page, log_in
-from tests.workflow.conftest import sign, upload_report
+from tests.workflow.conftest import sign, sign_off, upload_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VERSION = "/models/credit-pd/versions/1/"
@@ -17,6 +17,7 @@ def awaiting_rita(reviewed, victor, amy, lenient_fairness):
     """Validation report in, the approver has signed; the risk officer's signature is
     the one missing."""
     upload_report(victor, reviewed)
+    sign_off(victor, reviewed)
     sign(amy, reviewed)
     return reviewed
 

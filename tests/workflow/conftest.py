@@ -57,8 +57,19 @@ def upload_report(actor, version):
                                     filename="validation.pdf")
 
 
+def sign_off(validator, version, opinion="fit", **extra):
+    from governance.workflow.services import sign_off_validation
+
+    fields = {"validation_type": "initial", "scope": "Conceptual soundness, data, "
+              "performance, stability and fairness on the validation sample.",
+              "opinion": opinion, "rationale": "Evidence within the policy's limits.",
+              "password": f"{validator.username}-pass-123!"} | extra
+    return sign_off_validation(actor=validator, version=version, **fields)
+
+
 def approve(version, validator, risk_officer, approver):
     upload_report(validator, version)
+    sign_off(validator, version)
     sign(risk_officer, version)
     sign(approver, version)
     version.refresh_from_db()

@@ -21,7 +21,7 @@ from governance.workflow.services import (
 )
 from registry import roles
 from tests.explain.conftest import execute, make_dataset
-from tests.workflow.conftest import sign, upload_report
+from tests.workflow.conftest import sign, sign_off, upload_report
 
 pytestmark = pytest.mark.usefixtures("lenient_fairness")
 
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.usefixtures("lenient_fairness")
 @pytest.fixture
 def ready(reviewed, victor):
     upload_report(victor, reviewed)
+    sign_off(victor, reviewed)
     return reviewed
 
 
@@ -45,7 +46,8 @@ def test_two_signatures_approve_with_expiry(ready, rita, amy):
     approval = Approval.objects.get(version=ready)
     assert ready.__class__.objects.get(pk=ready.pk).status == "approved"
     assert approval.expires_at == approval.approved_at + relativedelta(months=12)
-    assert sorted(approval.evidence) == ["drift", "fairness", "performance", "shap"]
+    assert sorted(approval.evidence) == ["drift", "fairness", "performance", "shap",
+                                         "validation_report"]
 
 
 def test_approval_event_carries_signatures_and_hashes(ready, rita, amy):
@@ -104,7 +106,8 @@ def test_developer_may_not_sign(ready, dan):
 def test_missing_validation_report_blocks_approval(reviewed, rita):
     with pytest.raises(GateFailed) as refused:
         sign(rita, reviewed)
-    assert [c["name"] for c in refused.value.extra["checks"]] == ["validation_report"]
+    assert [c["name"] for c in refused.value.extra["checks"]] == ["validation_report",
+                                                                  "validation_signoff"]
 
 
 def test_open_high_finding_blocks_until_risk_accepted(ready, victor, rita, olivia):
@@ -193,4 +196,4 @@ def test_policy_revision_is_audited_and_old_decisions_keep_theirs(ready, rita, a
     revise_policy(actor=rita, tier=1, reason="stricter", changes={"grace_days": 10})
     event = AuditEvent.objects.filter(action="policy.revised").latest("sequence")
     assert (event.before["grace_days"], event.after["grace_days"]) == (30, 10)
-    assert Decision.objects.get().policy.revision == 2  # lenient_fairness made r2
+    assert Decision.objects.get().policy.revision == 3  # lenient_fairness made r3

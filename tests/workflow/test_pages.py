@@ -91,8 +91,9 @@ def test_developer_sees_no_approve_button_and_a_forged_post_is_403(reviewed, dan
     assert response.status_code == 403 and not Decision.objects.exists()
 
 
-def test_risk_officer_sees_the_approve_button(reviewed, rita):
-    assert b"/sign/approve/" in client_for(rita).get(f"{V}/").content
+def test_risk_officer_sees_the_approve_button_blocked_while_checks_fail(reviewed, rita):
+    page = client_for(rita).get(f"{V}/").content.decode()
+    assert "/sign/approve/" not in page and "Approve: blocked by" in page
 
 
 def test_wrong_password_is_shown_and_nothing_signed(reviewed, rita):
