@@ -120,6 +120,10 @@ class ValidationSignOff(models.Model):
     def favourable(self) -> bool:
         return self.opinion != self.Opinion.NOT_FIT
 
+    @property
+    def validator_name(self) -> str:  # as the audit pack names the signer
+        return self.signer_name
+
 
 class Approval(models.Model):
     """The approval that took effect when the last required signature arrived."""
