@@ -37,10 +37,11 @@ def test_impossible_as_of_on_the_model_page_is_shown_next_to_the_field(credit_mo
                                      {"revalidation_months": 10**6},
                                      {"approvals_required": 40000}])
 def test_policy_integers_out_of_range_are_refused_by_the_service(rita, changes):
+    revision = current_policy(2).revision
     with pytest.raises(InvalidWorkflowInput) as refused:
         revise_policy(actor=rita, tier=2, changes=changes, reason="typo")
     assert refused.value.extra["field"] == next(iter(changes))
-    assert current_policy(2).revision == 1
+    assert current_policy(2).revision == revision
 
 
 def test_policy_integers_in_range_are_saved(rita):
