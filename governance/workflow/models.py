@@ -38,6 +38,21 @@ class TierPolicy(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField(blank=True)
 
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed, awaiting a second risk officer"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    # Maker-checker: a revision proposed by one risk officer takes effect once a second one
+    # approves it, at its effective date if one was stated. Installation defaults are in force.
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.APPROVED)
+    effective_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="in force from (empty: once approved)")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, help_text="the checker's reason")
+
     class Meta:
         ordering = ["tier", "-revision"]
         constraints = [models.UniqueConstraint(fields=["tier", "revision"],

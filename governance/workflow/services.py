@@ -42,7 +42,7 @@ from governance.workflow.permissions import (
     can_sign_off_validation,
     can_upload_validation_report,
 )
-from governance.workflow.policies import POLICY_FIELDS, current_policy
+from governance.workflow.policies import POLICY_FIELDS, current_policy, pending_revision
 from governance.workflow.rounds import review_round, submitter_of, validators_of
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
 from registry.blobs import blob_transaction, read_blob, store_blob
@@ -374,7 +374,10 @@ def sign_decision(*, actor, version: ModelVersion, kind: str, password: str, mea
 
 # ---- policy --------------------------------------------------------------------------------
 
-def revise_policy(*, actor, tier: int, changes: dict, reason: str) -> TierPolicy:
+def revise_policy(*, actor, tier: int, changes: dict, reason: str,
+                  effective_at=None) -> TierPolicy:
+    """Propose a revision (the maker). It is not in force until a second risk officer
+    approves it (``approve_policy_revision``), and then from ``effective_at`` if given."""
     if not can_edit_policy(actor):
         raise SeparationOfDuties("Only risk officers may change tier policies.", rule="role")
     if not reason.strip():
@@ -383,20 +386,69 @@ def revise_policy(*, actor, tier: int, changes: dict, reason: str) -> TierPolicy
     if unknown:
         raise InvalidWorkflowInput(f"Unknown policy fields: {', '.join(sorted(unknown))}.",
                                field=sorted(unknown)[0])
+    if effective_at is not None and effective_at <= timezone.now():
+        raise InvalidWorkflowInput("The effective date must be in the future (leave it empty "
+                                   "for 'as soon as approved').", field="effective_at")
     with transaction.atomic():
-        current = TierPolicy.objects.select_for_update().filter(tier=tier).order_by(
+        latest = TierPolicy.objects.select_for_update().filter(tier=tier).order_by(
             "-revision").first() or current_policy(tier)
-        before = {name: getattr(current, name) for name in POLICY_FIELDS}
+        pending = pending_revision(tier)
+        if pending is not None:
+            raise TransitionNotAllowed(f"Revision {pending.revision} of the tier {tier} policy "
+                                       "awaits a second risk officer: approve or reject it "
+                                       "first.", allowed_actions=[])
+        base = TierPolicy.objects.filter(tier=tier, status=TierPolicy.Status.APPROVED
+                                         ).order_by("-revision").first() or latest
+        before = {name: getattr(base, name) for name in POLICY_FIELDS}
         after = before | changes
         if after == before:
-            return current
-        policy = TierPolicy(tier=tier, revision=current.revision + 1, created_by=actor,
-                            reason=reason.strip(), **after)
+            return base
+        policy = TierPolicy(tier=tier, revision=latest.revision + 1, created_by=actor,
+                            reason=reason.strip(), status=TierPolicy.Status.PROPOSED,
+                            effective_at=effective_at, **after)
         _check_policy(policy)
         policy.save()
-        record_event(actor=actor, action="policy.revised", target=policy,
-                     before={"revision": current.revision, **before},
-                     after={"revision": policy.revision, **after}, reason=reason)
+        record_event(actor=actor, action="policy.proposed", target=policy,
+                     before={"revision": base.revision, **before},
+                     after={"revision": policy.revision, "effective_at": effective_at,
+                            **after}, reason=reason)
+    return policy
+
+
+def decide_policy_revision(*, actor, policy: TierPolicy, approve: bool,
+                           reason: str = "") -> TierPolicy:
+    """The checker: a second risk officer approves (in force now, or at the stated
+    effective date) or rejects a proposed revision. The maker may only reject (withdraw)."""
+    if not can_edit_policy(actor):
+        raise SeparationOfDuties("Only risk officers decide on policy revisions.", rule="role")
+    if approve and actor.pk == policy.created_by_id:
+        raise SeparationOfDuties("A policy revision needs a second risk officer: its author "
+                                 "may not approve it.", rule="maker-checker")
+    if not approve and not reason.strip():
+        raise InvalidWorkflowInput("Say why the revision is rejected.", field="reason")
+    with transaction.atomic():
+        policy = TierPolicy.objects.select_for_update().get(pk=policy.pk)
+        if policy.status != TierPolicy.Status.PROPOSED:
+            raise TransitionNotAllowed(f"Revision {policy.revision} is already "
+                                       f"{policy.get_status_display().lower()}.",
+                                       allowed_actions=[])
+        now = timezone.now()
+        base = current_policy(policy.tier)
+        policy.status = TierPolicy.Status.APPROVED if approve else TierPolicy.Status.REJECTED
+        policy.approved_by, policy.approved_at = actor, now
+        policy.decision_reason = reason.strip()
+        if approve:
+            policy.effective_at = max(policy.effective_at or now, now)
+        policy.save(update_fields=["status", "approved_by", "approved_at", "decision_reason",
+                                   "effective_at"])
+        rules = {name: getattr(policy, name) for name in POLICY_FIELDS}
+        record_event(actor=actor, action="policy.revised" if approve else "policy.rejected",
+                     target=policy,
+                     before={"revision": base.revision,
+                             **{name: getattr(base, name) for name in POLICY_FIELDS}},
+                     after={"revision": policy.revision, "effective_at": policy.effective_at,
+                            "proposed_by": policy.created_by_id, **rules},
+                     reason=reason.strip() or policy.reason)
     return policy
 
 

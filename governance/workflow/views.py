@@ -3,7 +3,7 @@ without JavaScript); a button is shown only to whoever may use it, and the view
 refuses the POST anyway when they may not."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
@@ -39,7 +40,13 @@ from governance.workflow.permissions import (
     can_upload_validation_report,
     can_view_workflow,
 )
-from governance.workflow.policies import POLICY_FIELDS, current_policy, policy_history
+from governance.workflow.policies import (
+    POLICY_FIELDS,
+    current_policy,
+    history_with_diffs,
+    pending_revision,
+    scheduled_revisions,
+)
 from governance.workflow.transitions import TRANSITIONS
 from registry import selectors as registry_selectors
 from registry.errors import PayloadTooLarge, RegistryError
@@ -448,10 +455,22 @@ def _policy_changes(post) -> dict:
     return changes
 
 
+def _effective_at(post):
+    raw = post.get("effective_at", "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidWorkflowInput("Give the effective date as a date (2027-01-01).",
+                                   field="effective_at") from None
+    return timezone.make_aware(datetime.combine(day, time.min), UTC)
+
+
 @login_required
 def policies_page(request):
     _require_viewer(request)
-    error, status = "", 200
+    error, status, error_tier = "", 200, None
     if request.method == "POST":
         if not can_edit_policy(request.user):
             raise PermissionDenied("Only risk officers may change tier policies.")
@@ -460,15 +479,35 @@ def policies_page(request):
         if tier not in RiskTier.values:
             raise Http404("No such tier")
         try:
-            services.revise_policy(actor=request.user, tier=tier,
-                                   changes=_policy_changes(request.POST),
-                                   reason=request.POST.get("reason", ""))
+            decision = request.POST.get("decision", "")
+            if decision in ("approve", "reject"):
+                proposal = pending_revision(tier)
+                if proposal is None:
+                    raise InvalidWorkflowInput("No revision of this tier awaits a decision.",
+                                               field="decision")
+                services.decide_policy_revision(actor=request.user, policy=proposal,
+                                                approve=decision == "approve",
+                                                reason=request.POST.get("reason", "")[:2000])
+                messages.success(request, f"Tier {tier} revision {proposal.revision} "
+                                          f"{'approved' if decision == 'approve' else 'rejected'}.")
+            else:
+                proposal = services.revise_policy(
+                    actor=request.user, tier=tier, changes=_policy_changes(request.POST),
+                    reason=request.POST.get("reason", "")[:2000],
+                    effective_at=_effective_at(request.POST))
+                messages.success(request, f"Tier {tier} revision {proposal.revision} proposed: "
+                                          "a second risk officer must approve it.")
             return redirect(reverse("policies") + f"#tier-{tier}")
         except RegistryError as refused:
+            if refused.status == 403:
+                raise PermissionDenied(refused.detail) from None
             # Not ``error``: Python unbinds the except target when the block ends.
-            error, status = f"Tier {tier}: {refused.detail}", refused.status
+            error, status, error_tier = f"Tier {tier}: {refused.detail}", refused.status, tier
     return render(request, "workflow/policies.html", {
-        "tiers": [(tier, label, current_policy(tier), policy_history(tier)[:10])
+        "tiers": [{"tier": tier, "label": label, "policy": current_policy(tier),
+                   "pending": pending_revision(tier),
+                   "scheduled": list(scheduled_revisions(tier)),
+                   "history": history_with_diffs(tier)}
                   for tier, label in RiskTier.choices],
         "kinds": EvidenceRun.Kind.choices, "can_edit": can_edit_policy(request.user),
-        "error": error}, status=status)
+        "error": error, "error_tier": error_tier}, status=status)

@@ -35,13 +35,28 @@ def reviewed(evidence_version, olivia, victor):  # noqa: F811
     return into_validation(evidence_version, olivia, victor)
 
 
+def second_risk_officer():
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(username="rosa").first() or _user(
+        "rosa", roles.RISK_OFFICER, first_name="Rosa", last_name="Reyes")
+
+
+def policy_in_force(maker, tier, changes, reason="tests"):
+    """Proposed by ``maker``, approved by a second risk officer (maker-checker)."""
+    from governance.workflow.services import decide_policy_revision
+
+    proposal = revise_policy(actor=maker, tier=tier, changes=changes, reason=reason)
+    return decide_policy_revision(actor=second_risk_officer(), policy=proposal, approve=True)
+
+
 @pytest.fixture
 def lenient_fairness(rita):
     """The random demo data is not held to the four-fifths rule here; tests of the
     fairness gate set their own thresholds."""
-    return revise_policy(actor=rita, tier=1, reason="tests of other gates",
-                         changes={"four_fifths_min": None,
-                                  "equal_opportunity_max_difference": None})
+    return policy_in_force(rita, 1, reason="tests of other gates",
+                           changes={"four_fifths_min": None,
+                                    "equal_opportunity_max_difference": None})
 
 
 def sign(user, version, kind="approve", **extra):

@@ -21,7 +21,7 @@ from governance.workflow.services import (
 )
 from registry import roles
 from tests.explain.conftest import execute, make_dataset
-from tests.workflow.conftest import sign, sign_off, upload_report
+from tests.workflow.conftest import policy_in_force, sign, sign_off, upload_report
 
 pytestmark = pytest.mark.usefixtures("lenient_fairness")
 
@@ -154,8 +154,7 @@ def test_conditions_are_recorded_with_the_approval(ready, rita, amy):
 
 @pytest.fixture
 def strict_fairness(rita):
-    return revise_policy(actor=rita, tier=1, reason="strict",
-                         changes={"four_fifths_min": 0.999})
+    return policy_in_force(rita, 1, reason="strict", changes={"four_fifths_min": 0.999})
 
 
 def test_fairness_threshold_blocks_approval(ready, rita, strict_fairness):
@@ -193,7 +192,7 @@ def test_invalid_policy_changes_are_refused(rita, changes, field):
 
 def test_policy_revision_is_audited_and_old_decisions_keep_theirs(ready, rita, amy):
     sign(amy, ready)
-    revise_policy(actor=rita, tier=1, reason="stricter", changes={"grace_days": 10})
+    policy_in_force(rita, 1, reason="stricter", changes={"grace_days": 10})
     event = AuditEvent.objects.filter(action="policy.revised").latest("sequence")
     assert (event.before["grace_days"], event.after["grace_days"]) == (30, 10)
     assert Decision.objects.get().policy.revision == 3  # lenient_fairness made r3

@@ -8,6 +8,7 @@ from governance.workflow.errors import InvalidWorkflowInput
 from governance.workflow.policies import current_policy
 from governance.workflow.services import revise_policy
 from tests.conftest import api_as
+from tests.workflow.conftest import policy_in_force
 
 
 @pytest.mark.parametrize("as_of", ["2026-02-30", "2026-01-01T25:00:00Z", "2026-13-01T00:00Z",
@@ -45,7 +46,7 @@ def test_policy_integers_out_of_range_are_refused_by_the_service(rita, changes):
 
 
 def test_policy_integers_in_range_are_saved(rita):
-    revise_policy(actor=rita, tier=2, changes={"grace_days": 3650}, reason="long grace")
+    policy_in_force(rita, 2, changes={"grace_days": 3650}, reason="long grace")
     assert current_policy(2).grace_days == 3650
 
 
