@@ -42,6 +42,20 @@ def _into_validation(version, people) -> None:
     services.transition(actor=people["victor"], version=version, action="start_validation")
 
 
+# Inputs the owner declares proxies for protected attributes (fair lending check).
+PROXIES = {"age": "age in years stands in for the protected age band",
+           "personal_status": "German Credit's personal status encodes sex and marital "
+                              "status"}
+
+
+def _mark_proxies(version, people) -> None:
+    for feature, reason in PROXIES.items():
+        if feature in (version.feature_names or []) and not version.model.proxy_features.filter(
+                feature=feature).exists():
+            services.mark_proxy_feature(actor=people["olivia"], version=version,
+                                        feature=feature, reason=reason)
+
+
 def _grant_needed_exceptions(version, people) -> None:
     for check in gates.failing_fairness_checks(version,
                                                current_policy(version.model.risk_tier)):
@@ -67,6 +81,7 @@ def seed_review_history(passwords: dict[str, str]) -> list[str]:
                         "riskiest decile.", owner=people["dan"],
             due_date=timezone.localdate() + timedelta(days=60),
             remediation="Recalibrate with isotonic regression on the latest vintage.")
+        _mark_proxies(challenger, people)
         _grant_needed_exceptions(challenger, people)
         services.sign_off_validation(
             actor=people["victor"], version=challenger, validation_type="initial",
@@ -86,6 +101,7 @@ def seed_review_history(passwords: dict[str, str]) -> list[str]:
         lines.append("credit-pd-lgbm v1: approved and deployed (open medium finding)")
     if champion.status == ModelVersion.Status.DRAFT:
         _into_validation(champion, people)
+        _mark_proxies(champion, people)
         services.upload_validation_report(actor=people["victor"], version=champion,
                                           data=_report_pdf(champion),
                                           filename="credit-pd-xgb-v1-validation.pdf")

@@ -14,6 +14,7 @@ from explain.models import EvidenceRun
 from governance.workflow.models import (
     FairnessException,
     Finding,
+    ProxyFeature,
     TierPolicy,
     ValidationReport,
     ValidationSignOff,
@@ -172,9 +173,40 @@ def fairness_checks(version, policy, run: EvidenceRun | None, report: GateReport
                                            run=run.pk))
 
 
+def protected_input_checks(version: ModelVersion, report: GateReport) -> None:
+    """Fair lending: a protected attribute (a column with the protected role in the
+    version's datasets) or a declared proxy must not be a model input, unless a risk
+    officer grants an exception with a written justification."""
+    protected: dict[str, str] = {}
+    for dataset in (version.validation_dataset, version.training_dataset):
+        for column in (dataset.columns if dataset else []):
+            if column.get("role") == "protected":
+                protected.setdefault(column["name"], f"a protected attribute in dataset "
+                                                     f"{dataset.name!r}")
+    for proxy in ProxyFeature.objects.filter(model=version.model_id).select_related(
+            "marked_by"):
+        protected.setdefault(proxy.feature, f"marked as a proxy for a protected attribute by "
+                                            f"{proxy.marked_by.get_username()} "
+                                            f"({proxy.reason})")
+    inputs = [name for name in version.feature_names or [] if name in protected]
+    if not inputs:
+        return
+    exceptions = dict(FairnessException.objects.filter(version=version).values_list(
+        "check_name", "justification"))
+    for feature in inputs:
+        name = f"fairness:{feature}:protected_input"
+        justification = exceptions.get(name, "")
+        report.checks.append(GateCheck(
+            name, bool(justification), f"{feature} is a model input and "
+                                       f"{protected[feature]}.", waivable=True,
+            exception=justification))
+
+
 def failing_fairness_checks(version: ModelVersion, policy: TierPolicy) -> list[GateCheck]:
-    """The fairness checks of ``policy`` that fail for ``version`` (after exceptions)."""
+    """The fairness checks of ``policy`` that fail for ``version`` (after exceptions),
+    protected attributes used as inputs included."""
     report = GateReport()
+    protected_input_checks(version, report)
     fairness_checks(version, policy, None, report)
     return report.failures
 
@@ -213,5 +245,6 @@ def approval_gates(version: ModelVersion, policy: TierPolicy,
         "findings", not open_high,
         f"Open high-severity findings: {'; '.join(open_high)}." if open_high
         else "No open high-severity finding."))
+    protected_input_checks(version, report)
     fairness_checks(version, policy, bound.get("fairness"), report)
     return report

@@ -8,7 +8,7 @@ Rows are written only by ``services``; every write has its audit event.
 from django.conf import settings
 from django.db import models
 
-from registry.models import Blob, ModelVersion, RiskTier
+from registry.models import Blob, ModelVersion, RegisteredModel, RiskTier
 
 
 class TierPolicy(models.Model):
@@ -236,6 +236,27 @@ class FairnessException(models.Model):
 
     def __str__(self):
         return f"Exception for {self.check_name} on {self.version}"
+
+
+class ProxyFeature(models.Model):
+    """A model input its owner (or a risk officer) declares a proxy for a protected
+    attribute (a postcode for ethnicity): the fair-lending check treats it as protected."""
+
+    model = models.ForeignKey(RegisteredModel, on_delete=models.PROTECT,
+                              related_name="proxy_features")
+    feature = models.CharField(max_length=200)
+    reason = models.TextField()
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["feature"]
+        constraints = [models.UniqueConstraint(fields=["model", "feature"],
+                                               name="one_proxy_mark_per_feature")]
+
+    def __str__(self):
+        return f"{self.feature} (proxy) in {self.model}"
 
 
 class ValidationReport(models.Model):

@@ -31,6 +31,7 @@ from governance.workflow.models import (
     Decision,
     FairnessException,
     Finding,
+    ProxyFeature,
     TierPolicy,
     ValidationReport,
     ValidationSignOff,
@@ -553,6 +554,32 @@ def grant_fairness_exception(*, actor, version: ModelVersion, check_name: str,
         record_event(actor=actor, action="fairness_exception.granted", target=version,
                      after={"check": check_name}, reason=exception.justification)
     return exception
+
+
+def mark_proxy_feature(*, actor, version: ModelVersion, feature: str,
+                       reason: str) -> ProxyFeature:
+    """The owner (or a risk officer) declares an input a proxy for a protected attribute."""
+    model = version.model
+    if not (can_accept_risk(actor) or "owner" in per_model_roles(actor, model)):
+        raise SeparationOfDuties("The model's owner or a risk officer marks proxies.",
+                                 rule="role")
+    if feature not in (version.feature_names or []):
+        raise InvalidWorkflowInput(f"{feature!r} is not an input of {version}.",
+                                   field="feature")
+    if len(reason.strip()) < 10:
+        raise InvalidWorkflowInput("Say what it stands in for (10 characters at least).",
+                                   field="reason")
+    with transaction.atomic():
+        proxy, created = ProxyFeature.objects.get_or_create(
+            model=model, feature=feature,
+            defaults={"reason": reason.strip(), "marked_by": actor})
+        if not created:
+            raise TransitionNotAllowed(f"{feature} is already marked as a proxy.",
+                                       allowed_actions=[])
+        record_event(actor=actor, action="fairness.proxy_marked", target=model,
+                     after={"feature": feature, "version": version.number},
+                     reason=proxy.reason)
+    return proxy
 
 
 def upload_validation_report(*, actor, version: ModelVersion, data: bytes,

@@ -24,5 +24,7 @@ urlpatterns = [
          views.download_report, name="version-report"),
     path("models/<slug:slug>/versions/<id:number>/fairness-exceptions/",
          views.grant_exception, name="version-grant-exception"),
+    path("models/<slug:slug>/versions/<id:number>/proxies/", views.mark_proxy,
+         name="version-mark-proxy"),
     path("findings/<id:finding_id>/close/", views.close_finding, name="finding-close"),
 ]

@@ -51,6 +51,7 @@ from governance.workflow.transitions import TRANSITIONS
 from registry import selectors as registry_selectors
 from registry.errors import PayloadTooLarge, RegistryError
 from registry.models import Dataset, RiskTier
+from registry.permissions import per_model_roles
 from registry.views import model_context
 
 MEANINGS = {
@@ -107,6 +108,9 @@ def _version_workflow(request, version) -> dict:
         "can_raise_finding": can_raise_finding(user, version.model),
         "can_accept_risk": can_accept_risk(user),
         "can_upload_report": can_upload_validation_report(user, version.model),
+        "can_mark_proxy": can_accept_risk(user) or "owner" in per_model_roles(user,
+                                                                             version.model),
+        "proxies": version.model.proxy_features.select_related("marked_by"),
         "signoffs": version.signoffs.select_related("signer"),
         "signoff_due": version.status == version.Status.IN_VALIDATION
         and can_sign_off_validation(user, version.model)
@@ -384,6 +388,22 @@ def download_report(request, slug, number, report_id):
     response["Content-Disposition"] = content_disposition_header(True, report.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def mark_proxy(request, slug, number):
+    version = readable_version(request, slug, number)
+    if not (can_accept_risk(request.user)
+            or "owner" in per_model_roles(request.user, version.model)):
+        raise PermissionDenied("The model's owner or a risk officer marks proxies.")
+    try:
+        services.mark_proxy_feature(actor=request.user, version=version,
+                                    feature=request.POST.get("feature", "")[:200],
+                                    reason=request.POST.get("reason", "")[:2000])
+    except RegistryError as error:
+        return _refused(request, version, error, proxy_error=error.detail)
+    return redirect(reverse("version", args=[slug, number]) + "#fair-lending")
 
 
 @login_required
