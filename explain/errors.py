@@ -9,7 +9,7 @@ class InvalidRecipe(RegistryError):
 
     problem_type = "invalid-recipe"
     title = "The evidence recipe is not valid"
-    status = 422
+    status = 400
 
 
 class RunNotCancellable(RegistryError):
@@ -23,3 +23,8 @@ class RunNotCancellable(RegistryError):
 class EvidenceInputError(Exception):
     """The run's inputs cannot give trustworthy numbers (corrupt artifact, missing feature,
     one-class target...). The run fails with this message; retrying would not help."""
+
+
+class RunCancelled(Exception):
+    """Raised inside a worker between chunks or bootstrap batches once the run was
+    cancelled (or taken over by a later attempt): the work stops, nothing is stored."""

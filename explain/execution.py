@@ -11,6 +11,7 @@ row at once and run in one piece.
 import io
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,12 +34,19 @@ ROW_WISE = ("scoring", "shap", "reason_codes")
 PLOT_SAMPLE_SEED = 0
 
 
+def _never_stop() -> None:
+    return None
+
+
 @dataclass
 class RunInputs:
     run: EvidenceRun
     model: object  # ScoringModel
     frame: pd.DataFrame
     reference: pd.DataFrame | None
+    # Called between chunks, methods, groupings and bootstrap batches; the task sets one
+    # that raises RunCancelled once the run was cancelled (cooperative cancellation).
+    check_stop: Callable[[], None] = _never_stop
 
     @property
     def recipe(self) -> dict:
@@ -164,6 +172,7 @@ def rows_shap(inputs: RunInputs, start: int, stop: int) -> pd.DataFrame:
     rows = _ids(inputs, start, stop)
     names = inputs.model.feature_names
     for method in inputs.recipe["methods"]:
+        inputs.check_stop()
         positions, values = _explain_rows(inputs, method, start, stop,
                                           _method_cap(inputs.recipe, method))
         block = np.full((stop - start, len(names) + 1), np.nan)
@@ -333,7 +342,8 @@ def compute_performance(inputs: RunInputs) -> tuple[pd.DataFrame, dict]:
     target, scores, usable, no_target = _scored_with_target(inputs)
     report = performance_report(target[usable], scores.probability[usable],
                                 threshold=recipe["threshold"], n_boot=recipe["bootstrap"],
-                                seed=recipe["seed"], calibration_bins=recipe["calibration_bins"])
+                                seed=recipe["seed"], calibration_bins=recipe["calibration_bins"],
+                                check=inputs.check_stop)
     report |= {"rows_without_target": no_target, "unscored_rows": scores.unscored_rows,
                "threshold": recipe["threshold"]}
     rows = _ids(inputs, 0, len(inputs.frame))
@@ -388,9 +398,11 @@ def compute_fairness(inputs: RunInputs) -> tuple[pd.DataFrame, dict]:
             groupings.append(tuple(protected))
     reports = []
     for grouping in groupings:
+        inputs.check_stop()
         report = fairness_engine.fairness_report(
             outcome.astype(int), decision.astype(int), {n: attributes[n] for n in grouping},
-            scores=score, n_boot=recipe["bootstrap"], seed=recipe["seed"])
+            scores=score, n_boot=recipe["bootstrap"], seed=recipe["seed"],
+            check=inputs.check_stop)
         reports.append({"attributes": list(grouping), "groups": report.groups,
                         "summary": report.summary,
                         "confidence_intervals": report.confidence_intervals})

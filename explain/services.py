@@ -19,7 +19,7 @@ from audit.services import record_event
 from explain.engines.scoring import TREE_FORMATS
 from explain.errors import RunNotCancellable
 from explain.models import EvidenceRun, ReasonText
-from explain.recipes import DEFAULT_THRESHOLD, build_recipe, fingerprint
+from explain.recipes import DEFAULT_THRESHOLD, build_recipe, check_chunk_count, fingerprint
 from registry.errors import UnknownReference
 from registry.models import Dataset, ModelVersion
 
@@ -83,6 +83,7 @@ def request_run(*, actor, version: ModelVersion, kind: str, dataset: Dataset,
         reference_dataset = version.training_dataset
     _check_inputs(kind, version, dataset, reference_dataset)
     full_recipe = build_recipe(kind, recipe, resolved=resolved_defaults(version, dataset))
+    check_chunk_count(kind, full_recipe, dataset.row_count)
     hashes = {"artifact": version.artifact.sha256, "dataset": dataset.blob.sha256}
     if reference_dataset is not None:
         hashes["reference_dataset"] = reference_dataset.blob.sha256
@@ -141,6 +142,22 @@ def queue_for(run: EvidenceRun) -> str:
     return "cpu"
 
 
+def time_limits(kind: str) -> dict:
+    """Celery's per-task options: soft limit (the task is told) and hard limit (killed)."""
+    soft = settings.ASSAY_EVIDENCE_SOFT_TIME_LIMITS[kind]
+    return {"soft_time_limit": soft,
+            "time_limit": soft + settings.ASSAY_EVIDENCE_HARD_LIMIT_EXTRA_SECONDS}
+
+
+def time_limit_message(kind: str, hard: bool) -> str:
+    soft = settings.ASSAY_EVIDENCE_SOFT_TIME_LIMITS[kind]
+    seconds = soft + settings.ASSAY_EVIDENCE_HARD_LIMIT_EXTRA_SECONDS if hard else soft
+    what = "did not stop at its time limit and was killed" if hard else \
+        "went past its time limit and was stopped"
+    return (f"The {kind} run {what} ({seconds} s, ASSAY_EVIDENCE_SECONDS_{kind.upper()}). "
+            "Ask for fewer rows, evaluations or resamples, or a smaller dataset.")
+
+
 def dispatch_run(run_id: int) -> bool:
     """Hand a queued run to the broker; False (and the run stays undispatched) if the
     broker cannot be reached. Never raises: the run is already safely committed."""
@@ -151,7 +168,7 @@ def dispatch_run(run_id: int) -> bool:
         return False
     try:
         execute_evidence_run.apply_async(args=[run.pk, run.attempts + 1], queue=queue_for(run),
-                                         retry=False)
+                                         retry=False, **time_limits(run.kind))
     except Exception as error:  # kombu raises many kinds when the broker is unreachable
         logger.warning("evidence run %s not dispatched (broker unreachable): %s", run_id, error)
         return False

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from billiard.exceptions import WorkerLostError
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.worker.request import Request
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -31,7 +32,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from audit.context import change_context
 from explain import charts, execution, selectors, services
-from explain.errors import EvidenceInputError
+from explain.errors import EvidenceInputError, RunCancelled
 from explain.models import EvidenceRun
 from explain.versions import library_versions
 from registry.blobs import blob_storage, blob_transaction, store_blob
@@ -45,15 +46,24 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, KombuOperationalError, Con
 
 class Heartbeat:
     """Touch the run every ASSAY_EVIDENCE_HEARTBEAT_SECONDS from a thread, so a long engine
-    call does not look like a dead worker; ``cancelled`` turns true if the run was
-    cancelled or taken over meanwhile."""
+    call does not look like a dead worker. Once the run was cancelled (or taken over by a
+    later attempt) ``cancelled`` turns true and ``check()`` raises RunCancelled at the
+    work's next cooperative check; work that does not get there within
+    ASSAY_EVIDENCE_CANCEL_GRACE_SECONDS (stuck in one long native call) is terminated:
+    the thread asks the worker to revoke its own task with terminate, so the prefork
+    pool kills this child process and starts a fresh one for the next task."""
 
-    def __init__(self, run_id: int, attempt: int):
-        self.run_id, self.attempt = run_id, attempt
+    def __init__(self, run_id: int, attempt: int, task_id: str | None = None):
+        self.run_id, self.attempt, self.task_id = run_id, attempt, task_id
         self.cancelled = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True,
                                         name=f"heartbeat-{run_id}")
+
+    def check(self) -> None:
+        if self.cancelled:
+            raise RunCancelled(f"evidence run {self.run_id} attempt {self.attempt} was "
+                               "cancelled")
 
     def _loop(self):
         try:
@@ -61,10 +71,27 @@ class Heartbeat:
                 try:
                     if not services.beat(self.run_id, self.attempt):
                         self.cancelled = True
+                        break
                 except TRANSIENT_ERRORS as error:
                     logger.warning("heartbeat of run %s failed: %s", self.run_id, error)
+            if self.cancelled and not self._stop.wait(
+                    settings.ASSAY_EVIDENCE_CANCEL_GRACE_SECONDS):
+                self._terminate()
         finally:
             connection.close()
+
+    def _terminate(self) -> None:
+        if not self.task_id:
+            return
+        from celery import current_app
+
+        logger.warning("evidence run %s attempt %s did not stop within %s s of its "
+                       "cancellation; terminating task %s", self.run_id, self.attempt,
+                       settings.ASSAY_EVIDENCE_CANCEL_GRACE_SECONDS, self.task_id)
+        try:
+            current_app.control.revoke(self.task_id, terminate=True, signal="SIGKILL")
+        except Exception as error:  # kombu raises many kinds when the broker is unreachable
+            logger.warning("could not terminate task %s: %s", self.task_id, error)
 
     def __enter__(self):
         self._thread.start()
@@ -92,6 +119,11 @@ class EvidenceRequest(Request):
         return super().on_failure(exc_info, send_failed_event=send_failed_event,
                                   return_ok=return_ok)
 
+    def on_timeout(self, soft, timeout):
+        if not soft:  # the pool killed the child; the task itself cannot report it
+            _record_on_run(self.args, TimeLimitExceeded(timeout))
+        return super().on_timeout(soft, timeout)
+
 
 def _record_on_run(args, error: BaseException) -> None:
     if not args or len(args) < 2:
@@ -100,12 +132,19 @@ def _record_on_run(args, error: BaseException) -> None:
     try:
         close_old_connections()
         with change_context("worker"):
-            if isinstance(error, WorkerLostError):
+            if isinstance(error, TimeLimitExceeded):
+                services.fail_run(run_id, attempt, services.time_limit_message(
+                    _kind_of(run_id), hard=True))
+            elif isinstance(error, WorkerLostError):
                 match = _LOST_SIGNAL.search(str(error))
                 services.worker_process_lost(run_id, attempt, match and match.group(1),
                                              str(error))
     except Exception:  # the worker's main process must survive whatever happens here
         logger.exception("could not record the loss of run %s attempt %s", run_id, attempt)
+
+
+def _kind_of(run_id: int) -> str:
+    return EvidenceRun.objects.values_list("kind", flat=True).get(pk=run_id)
 
 
 def _worker_host(task) -> str:
@@ -133,12 +172,31 @@ def _store_result(run_id: int, attempt: int, rows, summary: dict, timings: dict,
                             library_versions=library_versions())
 
 
+def _raised_within(error: BaseException | None, kind: type) -> bool:
+    """True if ``error`` is ``kind`` or was raised while handling one: the engines wrap
+    the frameworks' errors (``raise ModelLoadError(...) from None`` keeps __context__),
+    and a time limit or a cancellation may strike inside such a block."""
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, kind):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 def _guarded(run_id: int, attempt: int, work) -> str:
     """Run ``work`` and turn its errors into the run's state."""
     try:
-        return work()
+        return _stopped_or_raise(work)
+    except RunCancelled:
+        logger.info("evidence run %s attempt %s stopped: cancelled", run_id, attempt)
+        return "cancelled"
     except EvidenceInputError as error:
         services.fail_run(run_id, attempt, str(error))
+        return "failed"
+    except SoftTimeLimitExceeded:
+        services.fail_run(run_id, attempt,
+                          services.time_limit_message(_kind_of(run_id), hard=False))
         return "failed"
     except TRANSIENT_ERRORS as error:
         close_old_connections()
@@ -155,6 +213,17 @@ def _guarded(run_id: int, attempt: int, work) -> str:
         return "failed"
 
 
+def _stopped_or_raise(work):
+    try:
+        return work()
+    except Exception as error:
+        if _raised_within(error, RunCancelled):
+            raise RunCancelled(str(error)) from error
+        if _raised_within(error, SoftTimeLimitExceeded):
+            raise SoftTimeLimitExceeded() from error
+        raise
+
+
 @shared_task(bind=True, acks_late=True, name="explain.execute_evidence_run",
              Request=EvidenceRequest)
 def execute_evidence_run(self, run_id: int, attempt: int) -> str:
@@ -162,10 +231,12 @@ def execute_evidence_run(self, run_id: int, attempt: int) -> str:
     if run is None:
         return "not claimed (duplicate, outdated or cancelled)"
     started = time.perf_counter()
-    with change_context("worker"), Heartbeat(run_id, attempt) as heartbeat:
+    with change_context("worker"), Heartbeat(run_id, attempt, self.request.id) as heartbeat:
         def work():
             services.beat(run_id, attempt, 5, "loading the artifact and datasets")
             inputs = execution.load_inputs(run)
+            inputs.check_stop = heartbeat.check
+            heartbeat.check()
             timings = {"load_s": round(time.perf_counter() - started, 4)}
             bounds = execution.chunk_bounds(inputs)
             if len(bounds) > 1:
@@ -180,8 +251,7 @@ def execute_evidence_run(self, run_id: int, attempt: int) -> str:
             else:
                 rows, summary = execution.AGGREGATE_FUNCTIONS[run.kind](inputs)
             timings["compute_s"] = round(time.perf_counter() - computed, 4)
-            if heartbeat.cancelled:
-                return "cancelled"
+            heartbeat.check()
             services.beat(run_id, attempt, 95, "storing the results")
             _store_result(run_id, attempt, rows, summary, timings, started)
             return "succeeded"
@@ -199,7 +269,8 @@ def _fan_out(run: EvidenceRun, attempt: int, chunks: int) -> None:
         chunks_total=chunks, chunks_done=0, stage=f"0 of {chunks} chunks done")
     for index in range(chunks):
         execute_evidence_chunk.apply_async(args=[run.pk, attempt, index],
-                                           queue=services.queue_for(run))
+                                           queue=services.queue_for(run),
+                                           **services.time_limits(run.kind))
 
 
 @shared_task(bind=True, acks_late=True, name="explain.execute_evidence_chunk",
@@ -213,9 +284,11 @@ def execute_evidence_chunk(self, run_id: int, attempt: int, index: int) -> str:
     if run is None:
         return "run no longer running"
     started = time.perf_counter()
-    with change_context("worker"), Heartbeat(run_id, attempt):
+    with change_context("worker"), Heartbeat(run_id, attempt, self.request.id) as heartbeat:
         def work():
             inputs = execution.load_inputs(run)
+            inputs.check_stop = heartbeat.check
+            heartbeat.check()
             start, stop = execution.chunk_bounds(inputs)[index]
             rows = execution.ROW_FUNCTIONS[run.kind][0](inputs, start, stop)
             storage, name = blob_storage(), _chunk_name(run_id, attempt, index)

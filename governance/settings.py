@@ -228,6 +228,18 @@ if _unknown_kinds:
 ASSAY_EVIDENCE_HEARTBEAT_SECONDS = env_int("ASSAY_EVIDENCE_HEARTBEAT_SECONDS", 10)
 ASSAY_EVIDENCE_HEARTBEAT_TIMEOUT = env_int("ASSAY_EVIDENCE_HEARTBEAT_TIMEOUT", 120)
 ASSAY_EVIDENCE_MAX_ATTEMPTS = env_int("ASSAY_EVIDENCE_MAX_ATTEMPTS", 3)
+# Time limits per evidence kind (Celery soft_time_limit, per task and per chunk): past the
+# soft limit the run fails with a clear reason; the hard limit (soft + the extra) kills
+# the worker child that did not stop, and the run says so.
+_EVIDENCE_SECONDS = {"scoring": 900, "performance": 900, "shap": 3600, "reason_codes": 3600,
+                     "fairness": 900, "drift": 900}
+ASSAY_EVIDENCE_SOFT_TIME_LIMITS = {
+    kind: env_int(f"ASSAY_EVIDENCE_SECONDS_{kind.upper()}", seconds)
+    for kind, seconds in _EVIDENCE_SECONDS.items()}
+ASSAY_EVIDENCE_HARD_LIMIT_EXTRA_SECONDS = env_int("ASSAY_EVIDENCE_HARD_LIMIT_EXTRA_SECONDS", 60)
+# A cancelled run stops at its next cooperative check (noticed within a heartbeat); work
+# that has not stopped this long after is terminated (its worker child is killed).
+ASSAY_EVIDENCE_CANCEL_GRACE_SECONDS = env_int("ASSAY_EVIDENCE_CANCEL_GRACE_SECONDS", 30)
 
 # Workflow: links in e-mails and webhooks, mail (console in the demo), webhook retries.
 ASSAY_PUBLIC_URL = env_str("ASSAY_PUBLIC_URL", "http://127.0.0.1:8000")

@@ -170,12 +170,22 @@ def _to_overall(counts: np.ndarray) -> dict[str, float]:
             for name in ("selection_rate", "tpr", "fpr")}
 
 
-def bootstrap(counts: np.ndarray, n_boot: int, seed: int, level: float = 0.95) -> dict:
-    """Percentile intervals for every group rate and disparity, resampling the rows."""
+BOOTSTRAP_BATCH = 500  # resamples drawn between two cooperative checks
+
+
+def bootstrap(counts: np.ndarray, n_boot: int, seed: int, level: float = 0.95,
+              check=None) -> dict:
+    """Percentile intervals for every group rate and disparity, resampling the rows.
+    Drawn in batches (the same numbers as one draw) with ``check()`` between them."""
     rng = np.random.default_rng(seed)
     flat = counts.reshape(-1)
     n = int(flat.sum())
-    draws = rng.multinomial(n, flat / n, size=n_boot).reshape(n_boot, *counts.shape)
+    batches = []
+    for start in range(0, n_boot, BOOTSTRAP_BATCH):
+        if check is not None:
+            check()
+        batches.append(rng.multinomial(n, flat / n, size=min(BOOTSTRAP_BATCH, n_boot - start)))
+    draws = np.concatenate(batches).reshape(n_boot, *counts.shape)
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
     intervals: dict = {}
     with np.errstate(all="ignore"):
@@ -187,7 +197,8 @@ def bootstrap(counts: np.ndarray, n_boot: int, seed: int, level: float = 0.95) -
 
 
 def fairness_report(y_true, y_pred, attributes: dict[str, np.ndarray], *,
-                    scores=None, n_boot: int = 0, seed: int = 0) -> FairnessResult:
+                    scores=None, n_boot: int = 0, seed: int = 0,
+                    check=None) -> FairnessResult:
     """Per-group rates and disparities for the combination of ``attributes``;
     with ``scores`` (probabilities) also each group's AUC."""
     names = tuple(attributes)
@@ -211,5 +222,5 @@ def fairness_report(y_true, y_pred, attributes: dict[str, np.ndarray], *,
                                   for name, value in disparities(table.counts).items()}
     summary |= _to_overall(table.counts)
     summary["most_favoured_group"] = dict(zip(names, table.labels[favoured], strict=True))
-    intervals = bootstrap(table.counts, n_boot, seed) if n_boot else {}
+    intervals = bootstrap(table.counts, n_boot, seed, check=check) if n_boot else {}
     return FairnessResult(names, groups, summary, intervals)

@@ -86,8 +86,13 @@ def point_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
             "log_loss": float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))}
 
 
+BOOTSTRAP_BATCH = 25  # resamples between two cooperative checks
+
+
 def performance_report(y_true, probability, *, threshold: float = 0.5, n_boot: int = 0,
-                       seed: int = 0, level: float = 0.95, calibration_bins: int = 10) -> dict:
+                       seed: int = 0, level: float = 0.95, calibration_bins: int = 10,
+                       check=None) -> dict:
+    """``check`` (optional) is called between bootstrap batches; it raises to stop."""
     y, p = _check(y_true, probability)
     report: dict = {"rows": len(y), "positives": int(y.sum()),
                     "metrics": point_metrics(y, p),
@@ -97,7 +102,9 @@ def performance_report(y_true, probability, *, threshold: float = 0.5, n_boot: i
     if n_boot:
         rng = np.random.default_rng(seed)
         samples: dict[str, list[float]] = {name: [] for name in report["metrics"]}
-        for _ in range(n_boot):
+        for index in range(n_boot):
+            if check is not None and index % BOOTSTRAP_BATCH == 0:
+                check()
             rows = rng.integers(0, len(y), len(y))
             if 0 < y[rows].sum() < len(rows):  # a one-class resample has no AUC
                 for name, value in point_metrics(y[rows], p[rows]).items():

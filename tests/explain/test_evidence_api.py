@@ -59,9 +59,9 @@ def test_unknown_kind_is_a_validation_problem(version, ci):
     assert response.status_code == 400 and "kind" in response.json()["errors"]
 
 
-def test_bad_recipe_is_a_422_naming_the_parameter(version, ci):
+def test_bad_recipe_is_a_400_naming_the_parameter(version, ci):
     response = _start(api_as(ci, "register"), version, recipe={"bootstrap": -1})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["type"] == "/api/problems/invalid-recipe"
     assert response.json()["field"] == "bootstrap"
 

@@ -38,5 +38,5 @@ def test_status_of_a_queued_run(registered, capsys):
 def test_bad_recipe_exits_one_with_the_problem(registered, capsys):
     code = main(["evidence", "run", "--model", "credit-pd", "--version", "1", "--kind", "shap",
                  "--recipe", '{"max_evals": 0}'])
-    assert code == 1 and "shap.max_evals must be a positive whole number" in \
+    assert code == 1 and "shap.max_evals must be a whole number from 1 to 10000" in \
         capsys.readouterr().err
