@@ -59,6 +59,12 @@ def sign(message: bytes, *, purpose: str) -> tuple[str, str]:
     return key.key_id, _mac(key, purpose, message)
 
 
+def sign_with(message: bytes, *, purpose: str, key_id: str) -> str:
+    """Hex HMAC-SHA256 of ``message`` under the key ``key_id`` (to recompute a
+    record's signature); raises ``UnknownServerKey`` if that key is not held."""
+    return _mac(key_by_id(key_id), purpose, message)
+
+
 def verify(message: bytes, *, purpose: str, key_id: str, signature: str) -> bool:
     try:
         key = key_by_id(key_id)

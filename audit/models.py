@@ -34,6 +34,8 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=64, blank=True, default="", editable=False,
+                              help_text="server key of the keyed hash; empty: legacy sha256")
 
     class Meta:
         ordering = ["-sequence"]
@@ -41,3 +43,26 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"#{self.sequence} {self.action} {self.target_label} by {self.actor_name}"
+
+
+class ChainCheck(models.Model):
+    """One run of the periodic chain verification (``audit.verify_chain``): what
+    it verified and, when it failed, why. The audit page shows the latest."""
+
+    checked_at = models.DateTimeField(db_index=True)
+    ok = models.BooleanField()
+    events_verified = models.PositiveBigIntegerField(default=0)
+    last_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    anchor_sequence = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="sequence of the latest anchor compared with")
+    deep = models.BooleanField(default=False, help_text="registered deep checks also ran")
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-pk"]
+        get_latest_by = "checked_at"
+
+    def __str__(self):
+        state = "verified" if self.ok else "FAILED"
+        return f"chain check {state} at {self.checked_at:%Y-%m-%d %H:%M}"

@@ -32,4 +32,5 @@ def audit_search_page(request):
         since=_date(params.get("since", "")), until=_date(params.get("until", "")))
     page = Paginator(events, 100).get_page(params.get("page"))
     return render(request, "audit/search.html", {
-        "page": page, "params": params, "actions": selectors.distinct_actions()})
+        "page": page, "params": params, "actions": selectors.distinct_actions(),
+        "chain_check": selectors.latest_chain_check()})

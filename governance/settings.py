@@ -211,7 +211,20 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-webhooks": {
         "task": "workflow.send_pending_webhooks",
         "schedule": env_int("ASSAY_WEBHOOK_SWEEPER_SECONDS", 60)},
+    # The audit trail's head, signed, written to the blob store (audit/anchors.py).
+    "anchor-audit-chain-head": {
+        "task": "audit.anchor_chain_head",
+        "schedule": env_int("ASSAY_AUDIT_ANCHOR_SECONDS", 300)},
+    # The whole chain against the latest anchor, plus the deep checks; alerts on failure.
+    "verify-audit-chain": {
+        "task": "audit.verify_chain",
+        "schedule": env_int("ASSAY_AUDIT_VERIFY_SECONDS", 3600)},
 }
+# Where anchors of the audit chain are written (a STORAGES alias outside the database),
+# and who is e-mailed when the periodic verification fails.
+ASSAY_AUDIT_ANCHOR_STORAGE = env_str("ASSAY_AUDIT_ANCHOR_STORAGE", "blobs")
+ASSAY_CHAIN_ALERT_GROUP = "Risk officer"
+ASSAY_CHAIN_ALERT_EMAILS = env_list("ASSAY_CHAIN_ALERT_EMAILS", [])
 
 # Evidence runs: which kinds registration asks for, per risk tier (the workflow's
 # editable tier policy builds on this default), and how dead workers are detected.

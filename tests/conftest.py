@@ -203,6 +203,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _isolated_audit_anchors(settings, tmp_path):
+    """Each test's anchors of the audit chain in its own folder: an anchor left by one
+    test would (rightly) fail the next test's fresh, shorter chain."""
+    settings.STORAGES = {**settings.STORAGES, "audit_anchors": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "anchors")}}}
+    settings.ASSAY_AUDIT_ANCHOR_STORAGE = "audit_anchors"
+
+
 # ---- CI guard: the PostgreSQL-only, worker and browser tests must really run ----------
 
 _GUARDED = ("postgres", "worker", "browser")
