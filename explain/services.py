@@ -20,6 +20,7 @@ from explain.engines.scoring import TREE_FORMATS
 from explain.errors import RunNotCancellable
 from explain.models import EvidenceRun, ReasonText
 from explain.recipes import DEFAULT_THRESHOLD, build_recipe, check_chunk_count, fingerprint
+from registry.broker import send_quietly
 from registry.errors import UnknownReference
 from registry.models import Dataset, ModelVersion
 
@@ -158,19 +159,18 @@ def time_limit_message(kind: str, hard: bool) -> str:
             "Ask for fewer rows, evaluations or resamples, or a smaller dataset.")
 
 
-def dispatch_run(run_id: int) -> bool:
+def dispatch_run(run_id: int, *, respect_backoff: bool = True) -> bool:
     """Hand a queued run to the broker; False (and the run stays undispatched) if the
-    broker cannot be reached. Never raises: the run is already safely committed."""
+    broker cannot be reached, or could not a moment ago (``registry.broker``). Never
+    raises: the run is already safely committed and the sweeper sends it later."""
     from explain.tasks import execute_evidence_run
 
     run = EvidenceRun.objects.filter(pk=run_id, status=EvidenceRun.Status.QUEUED).first()
     if run is None:
         return False
-    try:
-        execute_evidence_run.apply_async(args=[run.pk, run.attempts + 1], queue=queue_for(run),
-                                         retry=False, **time_limits(run.kind))
-    except Exception as error:  # kombu raises many kinds when the broker is unreachable
-        logger.warning("evidence run %s not dispatched (broker unreachable): %s", run_id, error)
+    if not send_quietly(execute_evidence_run, args=[run.pk, run.attempts + 1],
+                        queue=queue_for(run), respect_backoff=respect_backoff,
+                        **time_limits(run.kind)):
         return False
     EvidenceRun.objects.filter(pk=run_id, status=EvidenceRun.Status.QUEUED).update(
         dispatched_at=timezone.now())
@@ -178,12 +178,20 @@ def dispatch_run(run_id: int) -> bool:
 
 
 def dispatch_pending_runs(older_than: timedelta = timedelta(0)) -> int:
-    """The sweeper: send every queued run the broker has not taken yet."""
+    """The sweeper: send every queued run the broker has not taken yet; stop at the
+    first that fails (the broker is down: the next sweep tries again)."""
     cutoff = timezone.now() - older_than
     pending = EvidenceRun.objects.filter(status=EvidenceRun.Status.QUEUED,
                                          dispatched_at__isnull=True,
                                          created_at__lte=cutoff).values_list("pk", flat=True)
-    return sum(dispatch_run(run_id) for run_id in list(pending))
+    sent = 0
+    for run_id in list(pending):
+        if not dispatch_run(run_id, respect_backoff=False):
+            if EvidenceRun.objects.filter(pk=run_id, status=EvidenceRun.Status.QUEUED).exists():
+                break
+            continue
+        sent += 1
+    return sent
 
 
 # ---- worker side ---------------------------------------------------------------------------

@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-webhooks": {
         "task": "workflow.send_pending_webhooks",
         "schedule": env_int("ASSAY_WEBHOOK_SWEEPER_SECONDS", 60)},
+    # Re-hash stored files in turn (bounded per run) and collect orphan files.
+    "verify-blobs-rolling": {
+        "task": "registry.verify_blobs_rolling",
+        "schedule": env_int("ASSAY_BLOB_VERIFY_SECONDS", 600)},
     # The audit trail's head, signed, written to the blob store (audit/anchors.py).
     "anchor-audit-chain-head": {
         "task": "audit.anchor_chain_head",
@@ -220,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.verify_chain",
         "schedule": env_int("ASSAY_AUDIT_VERIFY_SECONDS", 3600)},
 }
+ASSAY_BLOB_VERIFY_BYTES_PER_RUN = env_size("ASSAY_BLOB_VERIFY_BYTES_PER_RUN", "2GB")
+ASSAY_BLOB_VERIFY_MAX_PER_RUN = env_int("ASSAY_BLOB_VERIFY_MAX_PER_RUN", 1000)
+ASSAY_BLOB_ORPHAN_GRACE_SECONDS = env_int("ASSAY_BLOB_ORPHAN_GRACE_SECONDS", 24 * 3600)
+# After a failed send, a process leaves dispatch to the sweepers for this long.
+ASSAY_BROKER_BACKOFF_SECONDS = env_int("ASSAY_BROKER_BACKOFF_SECONDS", 30)
 # Where anchors of the audit chain are written (a STORAGES alias outside the database),
 # and who is e-mailed when the periodic verification fails.
 ASSAY_AUDIT_ANCHOR_STORAGE = env_str("ASSAY_AUDIT_ANCHOR_STORAGE", "blobs")

@@ -102,6 +102,21 @@ class BlobCorrupted(RegistryError):
     status = 500
 
 
+class BlobMissing(BlobCorrupted):
+    """A stored file is gone from the blob store; register the same bytes again (the file is restored) or restore it from backup."""
+
+    problem_type = "blob-missing"
+    title = "A stored file is missing from the blob store"
+
+
+class StorageUnavailable(RegistryError):
+    """The blob store could not be written; nothing was registered. Try again later; the operator should check ASSAY_STORAGE."""
+
+    problem_type = "storage-unavailable"
+    title = "The file store is unavailable"
+    status = 503
+
+
 class IncompleteUpload(RegistryError):
     """The client disconnected or sent less than its Content-Length; send the request again."""
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.services import record_event
 from audit.snapshots import changed_fields, snapshot
 from registry.artifacts import ArtifactInfo, inspect_artifact
-from registry.blobs import blob_transaction, sha256_hex, store_blob
+from registry.blobs import blob_transaction, restore_blob_file, sha256_hex, store_blob
 from registry.errors import (
     ArtifactFormatMismatch,
     DatasetSchemaMismatch,
@@ -179,9 +179,12 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
                         f"Idempotency-Key {idempotency_key!r} already registered v"
                         f"{previous.number} with a different artifact.",
                         version=previous.number)
+                restore_blob_file(previous.artifact, data)
                 return previous, False
-        previous = model.versions.filter(artifact__sha256=digest).first()
+        previous = model.versions.filter(artifact__sha256=digest).select_related(
+            "artifact").first()
         if previous:
+            restore_blob_file(previous.artifact, data)
             return previous, False
         training = _resolve_dataset(metadata.training_dataset, "training_dataset", info)
         validation = _resolve_dataset(metadata.validation_dataset, "validation_dataset", info)

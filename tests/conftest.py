@@ -204,6 +204,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_backing_off():
+    """A failed broker send in one test must not make the next skip its sends."""
+    from registry import broker
+
+    broker.reset_backoff()
+    yield
+    broker.reset_backoff()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_audit_anchors(settings, tmp_path):
     """Each test's anchors of the audit chain in its own folder: an anchor left by one
     test would (rightly) fail the next test's fresh, shorter chain."""

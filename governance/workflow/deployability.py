@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from explain.models import EvidenceRun
 from governance.workflow.gates import REPORT_KEY, current_report, result_sha256
 from governance.workflow.models import Finding
+from registry.blobs import blob_damage
 from registry.models import ModelVersion, RegisteredModel
 
 S = ModelVersion.Status
@@ -96,12 +97,29 @@ def version_states(model: RegisteredModel, at: datetime | None = None) -> list[V
     return sorted(states.values(), key=lambda s: -s.number)
 
 
+def _check_stored_files(version: ModelVersion, approval: dict, answer: Answer) -> bool:
+    """Live only: the files the approval is bound to (the artifact, each evidence run's
+    result) are still in the blob store and were not found changed by the rolling
+    re-verification (registry.verify_blobs_rolling). False if one is damaged."""
+    blobs = [version.artifact]
+    run_ids = [binding["run"] for binding in approval.get("evidence", {}).values()]
+    blobs += [run.result_blob for run in EvidenceRun.objects.filter(pk__in=run_ids)
+              .select_related("result_blob") if run.result_blob is not None]
+    damage = [problem for problem in map(blob_damage, blobs) if problem]
+    if damage:
+        answer.refuse("stored_file_damaged", f"v{version.number}: " + "; ".join(damage)
+                      + ". Restore the file (re-register the same artifact, or from backup) "
+                        "and re-verify it.")
+    return not damage
+
+
 def _check_still_covered(state: VersionState, answer: Answer) -> None:
     """Live only: the approval covers the artifact and evidence it was signed over."""
     version = ModelVersion.objects.select_related("artifact").get(pk=state.id)
     approval = state.approval or {}
-    if version.artifact.sha256 != approval.get("artifact_sha256") or \
-            version.artifact.integrity == "corrupted":
+    if not _check_stored_files(version, approval, answer):
+        return
+    if version.artifact.sha256 != approval.get("artifact_sha256"):
         answer.refuse("approval_invalidated", f"v{state.number}'s artifact is not the one "
                                               "the approval was signed over.")
         return

@@ -24,5 +24,5 @@ class Command(BaseCommand):
                 outcome = verify_blob_integrity(blob_id)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         self.stdout.write(", ".join(f"{n} {k}" for k, n in outcomes.items()) or "nothing to do")
-        if outcomes.get("corrupted"):
+        if outcomes.get("corrupted") or outcomes.get("missing"):
             raise SystemExit(1)
