@@ -6,8 +6,9 @@ records bound to them are tamper-evident against that insider too.
 
 Keys come from ``ASSAY_SERVER_KEYS`` (``id:secret,id:secret``; the first is
 current, the others are kept to verify what older keys signed). Without it the
-key is derived from ``SECRET_KEY`` under the id ``derived-1``; ``check
---deploy`` warns about that in production.
+key is derived from ``SECRET_KEY`` under the id ``derived-1`` (kept last in the
+ring afterwards, so what it signed still verifies); ``check --deploy`` warns
+about that in production (audit.W002).
 """
 
 import hashlib
@@ -31,11 +32,14 @@ class ServerKey:
 
 def keyring() -> list[ServerKey]:
     """The configured keys, current first."""
-    configured = getattr(settings, "ASSAY_SERVER_KEYS", None) or []
-    if configured:
-        return [ServerKey(key_id, secret.encode()) for key_id, secret in configured]
-    derived = hmac.new(settings.SECRET_KEY.encode(), b"assay-server-key", hashlib.sha256)
-    return [ServerKey(DERIVED_KEY_ID, derived.digest())]
+    configured = [ServerKey(key_id, secret.encode())
+                  for key_id, secret in getattr(settings, "ASSAY_SERVER_KEYS", None) or []]
+    derived = ServerKey(DERIVED_KEY_ID, hmac.new(settings.SECRET_KEY.encode(),
+                                                 b"assay-server-key", hashlib.sha256).digest())
+    # The derived key stays last, to verify what it signed before keys were configured.
+    if any(key.key_id == DERIVED_KEY_ID for key in configured):
+        return configured
+    return [*configured, derived]
 
 
 def current_key() -> ServerKey:

@@ -158,3 +158,21 @@ def test_verify_audit_deep_passes_with_agreeing_checks(db, capsys):
     _events(1)
     call_command("verify_audit", "--deep")
     assert "1 events verified" in capsys.readouterr().out
+
+
+def test_deploy_check_warns_without_configured_server_keys(settings):
+    from audit.checks import server_keys_configured
+
+    settings.ASSAY_SERVER_KEYS = []
+    assert [w.id for w in server_keys_configured()] == ["audit.W002"]
+    settings.ASSAY_SERVER_KEYS = [("k1", "k" * 32)]
+    assert server_keys_configured() == []
+
+
+def test_events_of_the_derived_key_verify_after_keys_are_configured(db, settings):
+    settings.ASSAY_SERVER_KEYS = []
+    _events(1)
+    settings.ASSAY_SERVER_KEYS = [("k1", "k" * 32)]
+    _events(1)
+    assert [e.key_id for e in AuditEvent.objects.order_by("sequence")] == ["derived-1", "k1"]
+    assert verify_chain() is None
