@@ -98,13 +98,17 @@ def version_states(model: RegisteredModel, at: datetime | None = None) -> list[V
 
 
 def _check_stored_files(version: ModelVersion, approval: dict, answer: Answer) -> bool:
-    """Live only: the files the approval is bound to (the artifact, each evidence run's
-    result) are still in the blob store and were not found changed by the rolling
-    re-verification (registry.verify_blobs_rolling). False if one is damaged."""
+    """Live only: the files the approval is bound to (the artifact, the validation report,
+    each evidence run's result) are still in the blob store and were not found changed by
+    the rolling re-verification (registry.verify_blobs_rolling). False if one is damaged."""
     blobs = [version.artifact]
-    run_ids = [binding["run"] for binding in approval.get("evidence", {}).values()]
+    bindings = approval.get("evidence", {})
+    run_ids = [binding["run"] for kind, binding in bindings.items() if kind != REPORT_KEY]
     blobs += [run.result_blob for run in EvidenceRun.objects.filter(pk__in=run_ids)
               .select_related("result_blob") if run.result_blob is not None]
+    report = current_report(version) if REPORT_KEY in bindings else None
+    if report is not None:
+        blobs.append(report.blob)
     damage = [problem for problem in map(blob_damage, blobs) if problem]
     if damage:
         answer.refuse("stored_file_damaged", f"v{version.number}: " + "; ".join(damage)

@@ -31,3 +31,10 @@ def test_missing_evidence_result_file_refuses_the_version(approved):
     run = EvidenceRun.objects.filter(version=approved, result_blob__isnull=False).first()
     blob_storage().delete(run.result_blob.storage_name)
     assert version_answer(approved).reasons == ["stored_file_damaged"]
+
+
+def test_missing_validation_report_file_refuses_the_version(approved):
+    from governance.workflow.gates import current_report
+
+    blob_storage().delete(current_report(approved).blob.storage_name)
+    assert version_answer(approved).reasons == ["stored_file_damaged"]
