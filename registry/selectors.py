@@ -67,11 +67,13 @@ def version_of(model: RegisteredModel, number: int) -> ModelVersion | None:
         number=number).first()
 
 
-def model_timeline(model: RegisteredModel, limit: int = 200):
-    """Audit events of the model and of its versions, newest first."""
+def model_timeline(model: RegisteredModel, limit: int = 200, until=None):
+    """Audit events of the model and of its versions, newest first (up to ``until``)."""
     version_ids = [str(pk) for pk in model.versions.values_list("pk", flat=True)]
     events = events_for_target("registry.registeredmodel", [str(model.pk)]) | events_for_target(
         "registry.modelversion", version_ids)
+    if until is not None:
+        events = events.filter(timestamp__lte=until)
     return events.order_by("-sequence")[:limit]
 
 

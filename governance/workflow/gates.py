@@ -9,6 +9,8 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from audit.chain import canonical_json
 from explain.models import EvidenceRun
 from governance.workflow.models import (
@@ -238,9 +240,13 @@ def approval_gates(version: ModelVersion, policy: TierPolicy,
             if current else "No validation report uploaded."))
     if policy.requires_validation_signoff:
         report.checks.append(_signoff_check(version))
-    open_high = list(Finding.objects.filter(version=version, severity=Finding.Severity.HIGH,
-                                            status=Finding.Status.OPEN).values_list("title",
-                                                                                    flat=True))
+    # Findings of earlier versions of the model are carried forward until closed.
+    open_high = [title if number == version.number else f"{title} (carried forward from "
+                 f"v{number})" for title, number in Finding.objects.filter(
+                     Q(version=version) | Q(version__model=version.model_id,
+                                            version__number__lt=version.number),
+                     severity=Finding.Severity.HIGH, status=Finding.Status.OPEN).values_list(
+                     "title", "version__number")]
     report.checks.append(GateCheck(
         "findings", not open_high,
         f"Open high-severity findings: {'; '.join(open_high)}." if open_high

@@ -488,11 +488,34 @@ def _finding_document(finding: Finding) -> dict:
             "owner": finding.owner.get_username(), "due_date": finding.due_date}
 
 
+def finding_owners(model: RegisteredModel) -> list:
+    """Who may own a finding: the people with a role on the model."""
+    from django.contrib.auth import get_user_model
+
+    ids = {model.owner_id, model.developer_id, model.validator_id} - {None}
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by(
+        "username"))
+
+
 def raise_finding(*, actor, version: ModelVersion, severity: str, title: str,
-                  description: str, owner, due_date, remediation: str = "") -> Finding:
+                  description: str, owner, due_date, remediation: str = "",
+                  backdate_reason: str = "") -> Finding:
+    """Owners are people with a role on the model; a due date in the past is refused,
+    unless a risk officer backdates it with a reason (recorded in the audit event)."""
     if not can_raise_finding(actor, version.model):
         raise SeparationOfDuties("Only validators and risk officers raise findings.",
                                  rule="role")
+    if owner is None or owner.pk not in {person.pk for person in finding_owners(
+            version.model)}:
+        raise InvalidWorkflowInput("The owner must have a role on the model (its owner, "
+                                   "developer or validator).", field="owner")
+    if due_date < timezone.localdate():
+        if not can_accept_risk(actor):
+            raise InvalidWorkflowInput("The due date is in the past; only a risk officer may "
+                                       "backdate a finding, with a reason.", field="due_date")
+        if not backdate_reason.strip():
+            raise InvalidWorkflowInput("A due date in the past needs the reason it is "
+                                       "backdated.", field="backdate_reason")
     finding = Finding(version=version, severity=severity, title=title.strip(),
                       description=description.strip(), owner=owner, due_date=due_date,
                       remediation=remediation.strip(), raised_by=actor)
@@ -500,7 +523,7 @@ def raise_finding(*, actor, version: ModelVersion, severity: str, title: str,
     with transaction.atomic():
         finding.save()
         record_event(actor=actor, action="finding.raised", target=finding,
-                     after=_finding_document(finding))
+                     after=_finding_document(finding), reason=backdate_reason.strip())
         notifications.finding_raised(finding)
     return finding
 

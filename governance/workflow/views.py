@@ -75,6 +75,10 @@ def _version_workflow(request, version) -> dict:
     reference = answer.version if answer.version and answer.version.id != version.pk else None
     reference_version = (registry_selectors.version_of(version.model, reference.number)
                          if reference and reference.status in deployability.SERVING else None)
+    chosen = request.GET.get("compare", "")
+    if chosen.isdigit() and len(chosen) < 19:  # any approved version of any model
+        reference_version = selectors.comparable_versions(version).filter(
+            pk=int(chosen)).first() or reference_version
     already_signed = Decision.objects.filter(version=version, round=round_,
                                              signer=user).exists()
     actions = [step for step in TRANSITIONS.values()
@@ -97,13 +101,14 @@ def _version_workflow(request, version) -> dict:
         "progress": services.approval_progress(version)
         if version.status == version.Status.IN_VALIDATION else "",
         "conditions": Condition.objects.filter(version=version),
-        "findings": version.findings.select_related("owner", "raised_by", "closed_by"),
+        "findings": selectors.findings_of(version),
         "reports": selectors.reports_of(version),
         "actions": actions,
         "version_answer": deployability.version_answer(version, states=states),
         "reference_version": reference_version,
         "comparison": selectors.comparison(version, reference_version)
         if reference_version else None,
+        "comparable": selectors.comparable_versions(version)[:100],
         "audit_excerpt": selectors.version_audit_excerpt(version),
         "can_raise_finding": can_raise_finding(user, version.model),
         "can_accept_risk": can_accept_risk(user),
@@ -115,7 +120,7 @@ def _version_workflow(request, version) -> dict:
         "signoff_due": version.status == version.Status.IN_VALIDATION
         and can_sign_off_validation(user, version.model)
         and not version.signoffs.filter(round=round_).exists(),
-        "users": get_user_model().objects.filter(is_active=True).order_by("username"),
+        "users": services.finding_owners(version.model),
         "today": date.today(),
     }
 
@@ -332,7 +337,8 @@ def raise_finding(request, slug, number):
         services.raise_finding(actor=request.user, version=version,
                                severity=post.get("severity", ""), title=post.get("title", ""),
                                description=post.get("description", ""), owner=owner,
-                               due_date=due, remediation=post.get("remediation", ""))
+                               due_date=due, remediation=post.get("remediation", ""),
+                               backdate_reason=post.get("backdate_reason", "")[:2000])
     except RegistryError as error:
         return _refused(request, version, error, finding_error=error.detail)
     return redirect(reverse("version", args=[slug, number]) + "#findings")
@@ -432,8 +438,15 @@ def model_page(request, slug):
         at = parse_as_of(request.GET.get("as_of", "").strip())
     except ValidationError:
         at, as_of_error = None, "Give a date (2026-03-03) or a date-time with a time zone."
+    if at is not None and at > timezone.now():
+        # The trail only knows the past: a future moment would be a guess, not a record.
+        at, as_of_error = None, ("That moment is in the future: the record cannot say what "
+                                 "the state will be. Showing today.")
     states = deployability.version_states(model, at)
-    return render(request, "workflow/model.html", model_context(model) | {
+    context = model_context(model)
+    if at is not None:  # the whole page as of that moment; today's record labelled apart
+        context["timeline"] = registry_selectors.model_timeline(model, until=at)
+    return render(request, "workflow/model.html", context | {
         "as_of": at, "as_of_raw": request.GET.get("as_of", ""), "as_of_error": as_of_error,
         "gate": deployability.model_answer(model, at, states=states),
         "states": states,
@@ -444,8 +457,13 @@ def model_page(request, slug):
 @login_required
 def dashboard(request):
     _require_viewer(request)
+    queues = selectors.role_queues(request.user)
     return render(request, "workflow/dashboard.html", {
-        "waiting": selectors.waiting_for(request.user),
+        "queues": queues,
+        "waiting": [item for queue in queues for item in queue.items
+                    if queue.role != "Auditor"],
+        "overdue_findings": selectors.overdue_findings().count(),
+        "today": date.today(),
         "overdue": selectors.overdue_approvals(),
         "overdue_reviews": selectors.overdue_reviews(),
         "findings": selectors.open_findings()[:20],
