@@ -156,6 +156,12 @@ STORAGES = {
 ASSAY_MAX_ARTIFACT_BYTES = env_size("ASSAY_MAX_ARTIFACT_BYTES", "512MB")
 ASSAY_MAX_DATASET_BYTES = env_size("ASSAY_MAX_DATASET_BYTES", "2GB")
 # Uploads stream to a temporary file past this size instead of staying in memory.
+# Uploads are inspected from metadata before anything decodes them in the web process
+# (registry/upload_bounds.py): 413 past any of these.
+ASSAY_DATASET_MAX_ROWS = env_int("ASSAY_DATASET_MAX_ROWS", 20_000_000)
+ASSAY_DATASET_MAX_COLUMNS = env_int("ASSAY_DATASET_MAX_COLUMNS", 5_000)
+ASSAY_UPLOAD_MAX_EXPANDED_BYTES = env_size("ASSAY_UPLOAD_MAX_EXPANDED_BYTES", "2GB")
+ASSAY_UPLOAD_MAX_COMPRESSION_RATIO = env_int("ASSAY_UPLOAD_MAX_COMPRESSION_RATIO", 200)
 # Tree artifacts (XGBoost, LightGBM) are loaded completely at registration in a child
 # process: the address space that loading may add, and its wall-clock limit.
 ASSAY_ARTIFACT_CHECK_MEMORY_BYTES = env_size("ASSAY_ARTIFACT_CHECK_MEMORY_BYTES", "2GB")

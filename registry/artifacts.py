@@ -20,6 +20,7 @@ from registry.errors import (
 )
 from registry.onnx_tensors import external_tensors
 from registry.tree_probe import TreeArtifactRefused, TreeFacts, probe_tree_artifact
+from registry.upload_bounds import UploadLimits, check_zip
 
 FORMATS = ("xgboost_json", "xgboost_ubj", "lightgbm_text", "skops", "onnx")
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".pt", ".pth", ".cloudpickle")
@@ -135,6 +136,7 @@ def _read_lightgbm_text(data: bytes) -> ArtifactInfo:
 
 
 def _read_skops(data: bytes) -> ArtifactInfo:
+    check_zip(data, UploadLimits.from_settings())  # before skops inflates any member
     import skops.io
 
     try:

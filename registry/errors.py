@@ -54,6 +54,14 @@ class PayloadTooLarge(RegistryError):
     status = 413
 
 
+class UploadTooLarge(RegistryError):
+    """The file decodes to more rows, columns or bytes than this server inspects (see 'setting' and 'limit'): split the dataset, drop unused columns, or ask the operator to raise the limit."""
+
+    problem_type = "upload-too-large-when-decoded"
+    title = "The upload would decode to more than this server accepts"
+    status = 413
+
+
 class DatasetSchemaMismatch(RegistryError):
     """Make the declared roles name columns that exist, each in one role; see missing_columns."""
 

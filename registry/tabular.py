@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from registry.errors import DatasetSchemaMismatch, UnreadableDataset
+from registry.upload_bounds import UploadLimits, check_csv, check_parquet
 
 ROLES = ("target", "protected", "feature", "id", "ignored")
 _PARQUET_MAGIC = b"PAR1"
@@ -73,8 +74,15 @@ def assign_roles(columns: list[str], roles: dict) -> dict[str, str]:
     return {name: assignment.get(name, default_role) for name in columns}
 
 
-def profile_dataset(data: bytes, filename: str, roles: dict) -> DatasetProfile:
+def profile_dataset(data: bytes, filename: str, roles: dict,
+                    limits: UploadLimits | None = None) -> DatasetProfile:
+    """Checks the shape from metadata (or by streaming a CSV) before pandas decodes it."""
     fmt = detect_dataset_format(data, filename)
+    limits = limits or UploadLimits.from_settings()
+    if fmt == "parquet":
+        check_parquet(data, limits)
+    else:
+        check_csv(data, limits)
     frame = read_frame(data, fmt)
     if frame.columns.duplicated().any():
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
