@@ -16,7 +16,6 @@ from governance.workflow.permissions import can_sign_off_validation
 from governance.workflow.policies import current_policy, pending_revision
 from governance.workflow.services import may_take, review_round
 from registry.models import ModelVersion, RegisteredModel, RiskTier
-from registry.permissions import per_model_roles
 from registry.roles import APPROVER, AUDITOR, RISK_OFFICER, VALIDATOR, role_names
 
 S = ModelVersion.Status
@@ -24,24 +23,6 @@ S = ModelVersion.Status
 
 def versions():
     return ModelVersion.objects.select_related("model", "artifact", "registered_by")
-
-
-def waiting_for(user) -> list[tuple[ModelVersion, str]]:
-    """Versions where ``user`` has the next step: (version, what to do)."""
-    queue = []
-    candidates = versions().filter(status__in=(S.SUBMITTED, S.IN_VALIDATION, S.DRAFT,
-                                               S.CHANGES_REQUESTED)).order_by("created_at")
-    for version in candidates[:500]:
-        if version.status == S.SUBMITTED and may_take(user, version, "start_validation"):
-            queue.append((version, "Start validation"))
-        elif version.status == S.IN_VALIDATION and may_take(user, version, "approve") and \
-                not Decision.objects.filter(version=version, round=review_round(version),
-                                            signer=user).exists():
-            queue.append((version, "Review and sign"))
-        elif version.status in (S.DRAFT, S.CHANGES_REQUESTED) and \
-                per_model_roles(user, version.model) & {"owner", "developer"}:
-            queue.append((version, "Submit for validation"))
-    return queue
 
 
 @dataclass

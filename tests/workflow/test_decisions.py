@@ -88,8 +88,8 @@ def test_two_approvers_without_a_risk_officer_are_not_enough(ready, amy, db):
 
 
 def test_validator_is_never_the_sole_approver(ready, rita, victor):
-    revise_policy(actor=rita, tier=1, reason="one signer",
-                  changes={"approvals_required": 1, "risk_officer_must_approve": False})
+    policy_in_force(rita, 1, reason="one signer",
+                    changes={"approvals_required": 1, "risk_officer_must_approve": False})
     victor.groups.add(Group.objects.get(name=roles.APPROVER))
     sign(type(victor).objects.get(pk=victor.pk), ready)  # fresh: roles are cached per object
     ready.refresh_from_db()
