@@ -5,6 +5,7 @@ local disk); production and CI set DATABASE_URL, CELERY_BROKER_URL and
 ASSAY_STORAGE. See README.md for the full list.
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -106,6 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so a real worker process in the tests sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+# PostgreSQL deployments run as a runtime role that owns nothing (DATABASE_URL) and
+# migrate as the schema's owner (DATABASE_MIGRATION_URL, used by `manage.py migrate`
+# only); after migrating, the runtime role is granted what it needs, and only INSERT and
+# SELECT on the audit trail (audit/database_roles.py; README, "Database roles").
+ASSAY_DB_RUNTIME_ROLE = ""
+if env_str("DATABASE_MIGRATION_URL", "") and \
+        DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    ASSAY_DB_RUNTIME_ROLE = DATABASES["default"]["USER"]
+    if sys.argv[1:2] == ["migrate"]:
+        DATABASES["default"] = dj_database_url.parse(env_str("DATABASE_MIGRATION_URL"),
+                                                     conn_max_age=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,5 +1,7 @@
+import contextlib
 import io
 import json
+import os
 from datetime import timedelta
 
 import numpy as np
@@ -265,6 +267,57 @@ def postgres_only():
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
+# ---- PostgreSQL: run the suite as the runtime role (ASSAY_TEST_RUNTIME_ROLE) ---------------
+# The test database is created and migrated by DATABASE_URL's role (its owner); then every
+# connection switches to a role granted only what `grant_runtime_role` grants, as in the
+# supported deployment (INSERT and SELECT on the audit trail, owner of nothing). CI sets it.
+
+RUNTIME_ROLE = os.environ.get("ASSAY_TEST_RUNTIME_ROLE", "")
+
+
+def _set_runtime_role(sender, connection, **kwargs):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{RUNTIME_ROLE}"')
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    if not RUNTIME_ROLE:
+        yield
+        return
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            from audit.database_roles import grant_runtime_privileges
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [RUNTIME_ROLE])
+                if cursor.fetchone() is None:
+                    cursor.execute(f'CREATE ROLE "{RUNTIME_ROLE}" NOLOGIN')
+            grant_runtime_privileges(RUNTIME_ROLE)
+            connection_created.connect(_set_runtime_role, dispatch_uid="assay-runtime-role")
+            _set_runtime_role(None, connection)
+    yield
+    connection_created.disconnect(dispatch_uid="assay-runtime-role")
+
+
+@contextlib.contextmanager
+def as_database_owner(cursor):
+    """What follows runs as DATABASE_URL's own role (the owner, a superuser in CI), not
+    the runtime role: the tamper tests and the flush between transactional tests."""
+    if RUNTIME_ROLE and cursor.db.vendor == "postgresql":
+        cursor.execute("RESET ROLE")
+        try:
+            yield
+        finally:
+            cursor.execute(f'SET ROLE "{RUNTIME_ROLE}"')
+    else:
+        yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_may_empty_the_audit_table():
     """Transactional tests end with a flush; only the test database may bypass the
@@ -279,7 +332,7 @@ def _flush_may_empty_the_audit_table():
 
     @contextlib.contextmanager
     def suspended(connection):
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, as_database_owner(cursor):
             if connection.vendor == "postgresql":
                 cursor.execute("SET session_replication_role = replica")
                 try:

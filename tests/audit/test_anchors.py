@@ -12,6 +12,7 @@ from audit.models import AuditEvent, ChainCheck
 from audit.selectors import verify_chain
 from audit.services import record_event
 from audit.tasks import anchor_chain_head, verify_audit_chain
+from tests.conftest import as_database_owner
 
 REF = ("tests.thing", "1", "thing one")
 
@@ -24,7 +25,7 @@ def _events(n):
 
 def _as_superuser(sql, params=()):
     """What someone with full database access (but not the server key) could do."""
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, as_database_owner(cursor):
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = replica")
             cursor.execute(sql, params)

@@ -19,16 +19,16 @@ REF = ("tests.thing", "1", "thing one")
 
 @pytest.fixture
 def runtime_role(db):
-    """SET LOCAL ROLE to a role with only INSERT and SELECT on the audit table; the test's
-    transaction rolls back the role, its grants and the SET at the end."""
+    """SET LOCAL ROLE to a role granted what ``grant_runtime_role`` grants (only INSERT
+    and SELECT on the audit table); the test's transaction rolls back the role, its
+    grants and the SET at the end."""
     postgres_only()
     with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")  # the suite's own runtime role, if CI set one
         cursor.execute(f"DROP ROLE IF EXISTS {ROLE}")
         cursor.execute(f"CREATE ROLE {ROLE} NOLOGIN")
-        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {ROLE}")
-        cursor.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {ROLE}")
-        cursor.execute(f"GRANT INSERT ON audit_auditevent TO {ROLE}")
-        cursor.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {ROLE}")
+    call_command("grant_runtime_role", ROLE)
+    with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL ROLE {ROLE}")
     yield ROLE
 
@@ -74,6 +74,7 @@ def test_deploy_check_is_quiet_for_the_runtime_role(runtime_role):
 def test_deploy_check_warns_when_the_app_can_disable_the_triggers(db):
     postgres_only()
     with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")  # as the owner (a superuser in CI), not a runtime role
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         superuser = cursor.fetchone()[0]
     warnings = audit_table_roles()
@@ -84,9 +85,20 @@ def test_deploy_check_warns_when_the_app_can_disable_the_triggers(db):
 def test_deploy_check_warns_about_an_owner_role(db):
     postgres_only()
     with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
         cursor.execute(f"DROP ROLE IF EXISTS {ROLE}_owner")
         cursor.execute(f"CREATE ROLE {ROLE}_owner NOLOGIN")
         cursor.execute(f"ALTER TABLE audit_auditevent OWNER TO {ROLE}_owner")
         cursor.execute(f"SET LOCAL ROLE {ROLE}_owner")
         problems = runtime_role_problems(cursor)
     assert len(problems) == 1 and "owns audit_auditevent" in problems[0]
+
+
+def test_runtime_role_writes_the_other_tables(runtime_role):
+    from audit import anchors
+    from audit.tasks import verify_audit_chain
+
+    with transaction.atomic():
+        record_event(actor=None, action="thing.changed", target_ref=REF)
+    anchors.write_anchor()
+    assert verify_audit_chain() == "verified"
