@@ -72,7 +72,9 @@ def search_events(*, text: str = "", action: str = "", actor: str = "", target_t
     events = AuditEvent.objects.all()
     if text:
         events = events.filter(Q(target_label__icontains=text) | Q(reason__icontains=text))
-    if action:
+    if action.endswith(".*"):  # a family of actions, e.g. "security.*"
+        events = events.filter(action__startswith=action[:-1])
+    elif action:
         events = events.filter(action=action)
     if actor:
         events = events.filter(actor_name__icontains=actor)

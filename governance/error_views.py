@@ -4,6 +4,7 @@ parse an HTML page), elsewhere Django's own pages."""
 from django.http import JsonResponse
 from django.views import defaults
 
+from accounts.services import note_access_denied
 from registry.api.problems import PROBLEM_CONTENT_TYPE
 
 
@@ -35,6 +36,8 @@ def bad_request(request, exception):
 
 
 def permission_denied(request, exception):
+    note_access_denied(user=getattr(request, "user", None), path=request.path,
+                       method=request.method, detail=str(exception))
     if _is_api(request):
         return _problem(request, "permission-denied", 403, "You may not do this",
                         str(exception) or "You may not do this.")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "audit",
+    "accounts",
     "registry",
     "explain",
     "governance",
@@ -119,6 +120,16 @@ if env_str("DATABASE_MIGRATION_URL", "") and \
         DATABASES["default"] = dj_database_url.parse(env_str("DATABASE_MIGRATION_URL"),
                                                      conn_max_age=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Password sign-in for people only (service accounts use tokens), with lock-outs:
+# ASSAY_LOGIN_FAILURES_PER_ACCOUNT wrong passwords for one username, or
+# ASSAY_LOGIN_FAILURES_PER_ADDRESS from one address, within ASSAY_LOCKOUT_SECONDS lock
+# it out (429); ASSAY_SIGNATURE_FAILURES_PER_ACCOUNT wrong signature passwords likewise.
+AUTHENTICATION_BACKENDS = ["accounts.backends.PeopleOnlyBackend"]
+ASSAY_LOCKOUT_SECONDS = env_int("ASSAY_LOCKOUT_SECONDS", 15 * 60)
+ASSAY_LOGIN_FAILURES_PER_ACCOUNT = env_int("ASSAY_LOGIN_FAILURES_PER_ACCOUNT", 5)
+ASSAY_LOGIN_FAILURES_PER_ADDRESS = env_int("ASSAY_LOGIN_FAILURES_PER_ADDRESS", 20)
+ASSAY_SIGNATURE_FAILURES_PER_ACCOUNT = env_int("ASSAY_SIGNATURE_FAILURES_PER_ACCOUNT", 5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,19 +3,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.forms import ThrottledAdminAuthenticationForm
+from accounts.views import ThrottledLoginView
 from audit import views as audit_views
 from governance.health import health, readiness
 from registry import views as registry_views
 from registry.api.problems_view import problem_description
 
 admin.site.site_header = "Assay administration"
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", registry_views.inventory_page, name="inventory"),
     path("", include("governance.workflow.urls")),
     path("", include("explain.urls")),
     path("audit/", audit_views.audit_search_page, name="audit-search"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),
     path("health/ready/", readiness, name="health-ready"),

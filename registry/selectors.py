@@ -85,6 +85,15 @@ def dataset_by_id(dataset_id: int) -> Dataset | None:
     return datasets().filter(pk=dataset_id).first()
 
 
+def datasets_of_models(models, uploaded_by) -> QuerySet[Dataset]:
+    """What a token limited to ``models`` may read: the datasets those models' versions
+    were trained or validated on, and the datasets its own user uploaded."""
+    versions = ModelVersion.objects.filter(model__in=models)
+    return datasets().filter(
+        Q(pk__in=versions.values("training_dataset")) |
+        Q(pk__in=versions.values("validation_dataset")) | Q(created_by=uploaded_by))
+
+
 def active_token(prefix: str, secret_hash: str) -> ApiToken | None:
     token = (ApiToken.objects.select_related("user").prefetch_related("restricted_to")
              .filter(prefix=prefix).first())

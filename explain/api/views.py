@@ -16,7 +16,7 @@ from explain.api.serializers import (
 from explain.models import ReasonText
 from explain.permissions import can_edit_reason_texts, can_request_evidence, can_view_evidence
 from registry import selectors as registry_selectors
-from registry.api.permissions import require, require_scope
+from registry.api.permissions import require, require_scope, token_models
 from registry.blobs import read_blob
 from registry.errors import UnknownReference
 from registry.models import Dataset
@@ -41,10 +41,13 @@ def _readable_run(request, run_id):
     return run
 
 
-def _dataset(dataset_id, field):
+def _dataset(request, dataset_id, field):
     if dataset_id is None:
         return None
-    dataset = Dataset.objects.select_related("blob").filter(pk=dataset_id).first()
+    allowed = token_models(request)
+    readable = (Dataset.objects.all() if allowed is None
+                else registry_selectors.datasets_of_models(allowed, request.user))
+    dataset = readable.select_related("blob").filter(pk=dataset_id).first()
     if dataset is None:
         raise UnknownReference(f"{field} {dataset_id} does not exist.", field=field)
     return dataset
@@ -78,14 +81,15 @@ class VersionEvidenceRunsView(generics.GenericAPIView):
         body = EvidenceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        dataset = _dataset(data.get("dataset"), "dataset") or version.validation_dataset \
+        dataset = _dataset(request, data.get("dataset"), "dataset") or version.validation_dataset \
             or version.training_dataset
         if dataset is None:
             raise UnknownReference("The version has no registered dataset; give 'dataset'.",
                                    field="dataset")
         run, created = services.request_run(
             actor=request.user, version=version, kind=data["kind"], dataset=dataset,
-            reference_dataset=_dataset(data.get("reference_dataset"), "reference_dataset"),
+            reference_dataset=_dataset(request, data.get("reference_dataset"),
+                                       "reference_dataset"),
             recipe=data["recipe"], trigger="api")
         document = EvidenceRunSerializer(run).data
         return Response(document, status=status.HTTP_202_ACCEPTED if created else

@@ -35,6 +35,14 @@ class SignatureRefused(RegistryError):
     status = 403
 
 
+class SignatureThrottled(RegistryError):
+    """Too many wrong signature passwords in a row (ASSAY_SIGNATURE_FAILURES_PER_ACCOUNT within ASSAY_LOCKOUT_SECONDS); wait, then sign again."""
+
+    problem_type = "signature-throttled"
+    title = "Too many wrong signature passwords"
+    status = 429
+
+
 class NotDeployable(RegistryError):
     """See 'reasons' for machine-readable codes: not_approved, expired, halted, model_halted, rolled_back, retired, gate_failed, approval_invalidated, no_approved_version."""
 

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.selectors import signature_lockout
+from accounts.services import clear_signature_failures, note_failed_signature
 from audit.services import record_event
 from explain.models import EvidenceRun
 from governance.workflow import gates, notifications
@@ -23,6 +25,7 @@ from governance.workflow.errors import (
     NotDeployable,
     SeparationOfDuties,
     SignatureRefused,
+    SignatureThrottled,
     TransitionNotAllowed,
 )
 from governance.workflow.models import (
@@ -248,10 +251,21 @@ def _take_effect(actor, version: ModelVersion, round_: int, policy: TierPolicy,
     return approval
 
 
-def _check_password(actor, password: str, what: str) -> None:
+def _check_password(actor, password: str, what: str, target) -> None:
+    """The signer's password, re-entered; wrong ones are security events, and after
+    ASSAY_SIGNATURE_FAILURES_PER_ACCOUNT of them signing is locked for a while (429)."""
+    lockout = signature_lockout(actor.get_username())
+    if lockout is not None:
+        raise SignatureThrottled(lockout.message, field="password",
+                                 retry_after=lockout.retry_after_seconds)
     if not password or not actor.check_password(password):
+        lockout = note_failed_signature(actor=actor, target=target)
+        if lockout is not None:
+            raise SignatureThrottled(lockout.message, field="password",
+                                     retry_after=lockout.retry_after_seconds)
         raise SignatureRefused(f"The password is not correct; {what} was not recorded.",
                                field="password")
+    clear_signature_failures(actor)
 
 
 def sign_off_validation(*, actor, version: ModelVersion, validation_type: str, scope: str,
@@ -269,7 +283,7 @@ def sign_off_validation(*, actor, version: ModelVersion, validation_type: str, s
                                    field="scope")
     if not rationale.strip():
         raise InvalidWorkflowInput("Give the rationale for your opinion.", field="rationale")
-    _check_password(actor, password, "the sign-off")
+    _check_password(actor, password, "the sign-off", version)
     with transaction.atomic():
         version = _locked(version)
         if not can_sign_off_validation(actor, version.model):
@@ -312,7 +326,7 @@ def sign_decision(*, actor, version: ModelVersion, kind: str, password: str, mea
     if kind not in Decision.Kind.values:
         raise InvalidWorkflowInput(f"Unknown decision {kind!r}; use one of "
                                f"{', '.join(Decision.Kind.values)}.", field="kind")
-    _check_password(actor, password, "the decision")
+    _check_password(actor, password, "the decision", version)
     if not meaning.strip():
         raise SignatureRefused("Say what your signature means (e.g. 'approved for production "
                                "use in UK consumer lending').", field="meaning")

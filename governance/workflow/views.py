@@ -272,7 +272,10 @@ def sign_page(request, slug, number, kind):
                 context["gate"] = gates.approval_gates(version, policy)
                 return _blocked(request, version, context)
             context |= {"error": error.detail, "error_field": error.extra.get("field", "")}
-            return render(request, "workflow/sign.html", context, status=error.status)
+            response = render(request, "workflow/sign.html", context, status=error.status)
+            if "retry_after" in error.extra:
+                response["Retry-After"] = str(error.extra["retry_after"])
+            return response
         return redirect("version", slug=slug, number=number)
     return render(request, "workflow/sign.html", context)
 

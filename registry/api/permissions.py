@@ -20,3 +20,13 @@ def require_scope(request, scope: str, model=None) -> None:
 def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise exceptions.PermissionDenied(message)
+
+
+def token_models(request):
+    """The models a token is limited to (a queryset), or None when it may read them all
+    (an unrestricted token, a session)."""
+    token = request.auth
+    if not isinstance(token, ApiToken):
+        return None
+    allowed = token.restricted_to.all()
+    return allowed if allowed else None

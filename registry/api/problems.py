@@ -10,6 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from accounts.services import note_access_denied
 from registry.errors import RegistryError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -87,9 +88,18 @@ def _flatten_detail(detail) -> str:
     return str(detail)
 
 
+def _note_denied(request, detail: str) -> None:
+    """A refused action is a security event an auditor can search for."""
+    if request is not None:
+        note_access_denied(user=request.user, path=request.path, method=request.method,
+                           detail=detail)
+
+
 def problem_exception_handler(exc, context):
     request = context.get("request")
     if isinstance(exc, RegistryError):
+        if exc.status == status.HTTP_403_FORBIDDEN:
+            _note_denied(request, exc.detail)
         return problem_response(exc.problem_type, exc.status, exc.detail, request,
                                 title=exc.title, **exc.extra)
     if isinstance(exc, RequestDataTooBig):
@@ -108,6 +118,8 @@ def problem_exception_handler(exc, context):
         detail = "Invalid input: " + _flatten_detail(exc.detail)
     else:
         detail = _flatten_detail(exc.detail)
+    if slug == "permission-denied":
+        _note_denied(request, detail)
     problem = problem_response(slug, response.status_code, detail, request, **extra)
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:

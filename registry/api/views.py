@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from registry import permissions as access
 from registry import selectors, services
 from registry.api.parsers import load_json
-from registry.api.permissions import require, require_scope
+from registry.api.permissions import require, require_scope, token_models
 from registry.api.serializers import (
     DatasetSerializer,
     DatasetUploadSerializer,
@@ -64,8 +64,11 @@ class ModelListView(generics.GenericAPIView):
             tier=int(tier) if tier and tier.isdigit() and len(tier) < 4 else None,
             status=params.get("status", ""), owner=params.get("owner", ""),
             overdue=params.get("overdue") in ("1", "true", "yes"))
-        page = self.paginate_queryset(selectors.inventory(filters).prefetch_related(
-            "ci_accounts"))
+        models = selectors.inventory(filters).prefetch_related("ci_accounts")
+        allowed = token_models(request)
+        if allowed is not None:
+            models = models.filter(pk__in=[model.pk for model in allowed])
+        page = self.paginate_queryset(models)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(summary="Create an inventory entry", request=ModelWriteSerializer,
@@ -207,7 +210,7 @@ class DatasetListView(UploadLimitMixin, generics.GenericAPIView):
     def get(self, request):
         require_scope(request, "read")
         require(access.can_view_inventory(request.user), "You may not read datasets.")
-        page = self.paginate_queryset(selectors.datasets())
+        page = self.paginate_queryset(_readable_datasets(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(summary="Upload a dataset (CSV or Parquet) with column roles",
@@ -232,6 +235,13 @@ class DatasetListView(UploadLimitMixin, generics.GenericAPIView):
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+def _readable_datasets(request):
+    allowed = token_models(request)
+    if allowed is None:
+        return selectors.datasets()
+    return selectors.datasets_of_models(allowed, request.user)
+
+
 def _parse_json_field(name, raw):
     return load_json(raw, where=f"'{name}' field")
 
@@ -241,7 +251,7 @@ class DatasetDetailView(APIView):
     def get(self, request, dataset_id):
         require_scope(request, "read")
         require(access.can_view_inventory(request.user), "You may not read datasets.")
-        dataset = selectors.dataset_by_id(dataset_id)
+        dataset = _readable_datasets(request).filter(pk=dataset_id).first()
         if dataset is None:
             raise exceptions.NotFound(f"No dataset {dataset_id}.")
         return Response(DatasetSerializer(dataset).data)

@@ -23,9 +23,15 @@ def test_anonymous_is_sent_to_login(db):
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-@pytest.mark.parametrize("role", ["olivia", "dan", "victor", "rita", "ada", "ci"])
+@pytest.mark.parametrize("role", ["olivia", "dan", "victor", "rita", "ada"])
 def test_roles_see_inventory(request, role, credit_model):
     assert client_for(request.getfixturevalue(role)).get("/").status_code == 200
+
+
+def test_a_service_account_has_no_web_session(ci, credit_model):
+    """CI uses tokens only: even a session made for it is not honoured."""
+    response = client_for(ci).get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 def test_user_without_role_is_denied_inventory(nobody):
@@ -62,7 +68,7 @@ def test_auditor_searches_audit_trail(ada, ci_api, xgb_json):
     assert response.status_code == 200 and b"credit-pd v1" in response.content
 
 
-@pytest.mark.parametrize("role", ["olivia", "victor", "rita", "ci"])
+@pytest.mark.parametrize("role", ["olivia", "victor", "rita"])  # ci: no web session at all
 def test_audit_search_is_auditors_only(request, role):
     assert client_for(request.getfixturevalue(role)).get("/audit/").status_code == 403
 

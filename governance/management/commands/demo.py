@@ -137,13 +137,18 @@ class Command(BaseCommand):
         passwords = {}
         for username, full_name, group_names, superuser in DEMO_USERS:
             first, _, last = full_name.partition(" ")
-            password = secrets.token_urlsafe(9)
+            # A service account signs in with tokens only: no password at all.
+            service = roles.CI_SERVICE in group_names
+            password = "" if service else secrets.token_urlsafe(9)
             with change_context("cli"), transaction.atomic():
                 user, _ = User.objects.get_or_create(username=username)
                 user.first_name, user.last_name = first, last
                 user.email = f"{username}@bank.example"
                 user.is_superuser = user.is_staff = superuser
-                user.set_password(password)
+                if service:
+                    user.set_unusable_password()
+                else:
+                    user.set_password(password)
                 user.save()
                 user.groups.set(Group.objects.filter(name__in=group_names))
                 record_event(actor=None, action="auth.user.seeded", target=user,
@@ -264,7 +269,8 @@ class Command(BaseCommand):
         lines = [f"Assay is running at {url}/  (API docs: {url}/api/docs/)", "", "Logins:"]
         for username, full_name, group_names, superuser in DEMO_USERS:
             role = ", ".join(group_names) or ("superuser (admin site)" if superuser else "")
-            lines.append(f"  {username:<8} {passwords[username]:<14} {full_name} — {role}")
+            password = passwords[username] or "(no login)"
+            lines.append(f"  {username:<8} {password:<14} {full_name} — {role}")
         lines += ["", f"Start at {url}/dashboard/ (log in as rita: a tier-1 model waits for "
                   "her signature).", "", "CI token (register + read):", f"  export ASSAY_URL={url} "
                   f"ASSAY_TOKEN={ci_token}", "  .venv/bin/assay models list"]
