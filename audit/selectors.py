@@ -67,9 +67,18 @@ def events_for_target(target_type: str, target_ids: list[str]) -> QuerySet[Audit
     return AuditEvent.objects.filter(target_type=target_type, target_id__in=target_ids)
 
 
+# Events the system writes to look after itself (stored-file re-hashes, chain checks):
+# the audit page hides them unless asked.
+HOUSEKEEPING_ACTION_PREFIXES = ("blob.", "audit.")
+
+
 def search_events(*, text: str = "", action: str = "", actor: str = "", target_type: str = "",
-                  request_id: str = "", since=None, until=None) -> QuerySet[AuditEvent]:
+                  request_id: str = "", since=None, until=None,
+                  housekeeping: bool = True) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.all()
+    if not housekeeping and not action:
+        for prefix in HOUSEKEEPING_ACTION_PREFIXES:
+            events = events.exclude(action__startswith=prefix)
     if text:
         events = events.filter(Q(target_label__icontains=text) | Q(reason__icontains=text))
     if action.endswith(".*"):  # a family of actions, e.g. "security.*"

@@ -295,6 +295,7 @@ ASSAY_EVIDENCE_CANCEL_GRACE_SECONDS = env_int("ASSAY_EVIDENCE_CANCEL_GRACE_SECON
 # Workflow: links in e-mails and webhooks, mail (console in the demo), webhook retries.
 ASSAY_PUBLIC_URL = env_str("ASSAY_PUBLIC_URL", "http://127.0.0.1:8000")
 EMAIL_BACKEND = env_str("ASSAY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("ASSAY_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # file backend only
 EMAIL_HOST = env_str("ASSAY_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("ASSAY_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("ASSAY_EMAIL_FROM", "assay@localhost")
@@ -355,6 +356,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ASSAY_LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}},
+    # Libraries' chatter (PDF font subsetting, HTTP clients) stays out of the console.
+    "loggers": {name: {"level": "WARNING"} for name in (
+        "httpx", "httpcore", "fontTools", "weasyprint", "PIL", "matplotlib")},
 }
 ASSAY_SERVICE_ACCOUNT_GROUP = "CI service account"

@@ -15,9 +15,13 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", registry_views.inventory_page, name="inventory"),
+    path("inventory/new/", registry_views.inventory_entry_new, name="inventory-new"),
+    path("inventory.csv", registry_views.inventory_csv, name="inventory-csv"),
+    path("models/<slug:slug>/edit/", registry_views.inventory_entry_edit, name="model-edit"),
     path("", include("governance.workflow.urls")),
     path("", include("explain.urls")),
     path("audit/", audit_views.audit_search_page, name="audit-search"),
+    path("audit/export.csv", audit_views.audit_search_csv, name="audit-search-csv"),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),

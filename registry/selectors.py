@@ -20,11 +20,47 @@ class InventoryFilters:
     overdue: bool = False
 
 
+_V = ModelVersion.Status
+# Statuses a version reaches only through an approval.
+_LIVE = [_V.APPROVED, _V.DEPLOYED]
+_WAS_APPROVED = [_V.APPROVED, _V.DEPLOYED, _V.HALTED, _V.ROLLED_BACK, _V.RETIRED]
+
+
+def _with_approval_counts(models: QuerySet[RegisteredModel]) -> QuerySet[RegisteredModel]:
+    return models.annotate(
+        live_versions=Count("versions", filter=Q(versions__status__in=_LIVE), distinct=True),
+        approved_versions=Count("versions", filter=Q(versions__status__in=_WAS_APPROVED),
+                                distinct=True))
+
+
+def completeness_gaps(model: RegisteredModel) -> list[str]:
+    """What the inventory record lacks for a model-risk review (SR 11-7 inventory
+    expectations). Uses the counts ``inventory()`` annotates, or queries them."""
+    if not hasattr(model, "live_versions"):
+        counted = _with_approval_counts(RegisteredModel.objects.filter(pk=model.pk)).values(
+            "live_versions", "approved_versions").first() or {}
+        model.live_versions = counted.get("live_versions", 0)
+        model.approved_versions = counted.get("approved_versions", 0)
+    gaps = []
+    if model.status == RegisteredModel.Status.IN_PRODUCTION and not model.live_versions:
+        gaps.append("In production without an approved version")
+    if model.validator_id is None and model.status != RegisteredModel.Status.RETIRED:
+        gaps.append("No validator assigned")
+    for name, label in (("limitations", "limitations"), ("inputs", "inputs"),
+                        ("outputs", "outputs")):
+        if not getattr(model, name).strip():
+            gaps.append(f"Missing {label}")
+    if model.next_review_date and not model.approved_versions:
+        gaps.append("Review date set but never approved")
+    return gaps
+
+
 def inventory(filters: InventoryFilters | None = None) -> QuerySet[RegisteredModel]:
     filters = filters or InventoryFilters()
-    models = RegisteredModel.objects.select_related("owner", "developer", "validator").annotate(
-        version_count=Count("versions", distinct=True),
-        latest_version=Max("versions__number")).order_by("name")
+    models = _with_approval_counts(
+        RegisteredModel.objects.select_related("owner", "developer", "validator").annotate(
+            version_count=Count("versions", distinct=True),
+            latest_version=Max("versions__number"))).order_by("name")
     if filters.text:
         models = models.filter(Q(name__icontains=filters.text) | Q(slug__icontains=filters.text)
                                | Q(purpose__icontains=filters.text))

@@ -357,3 +357,44 @@ def _flush_may_empty_the_audit_table():
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+# ---- Templates fail tests on a missing variable ---------------------------------------
+
+class _MissingTemplateVariable(str):
+    """``string_if_invalid`` that raises when one of Assay's own templates names a variable
+    that does not exist (Django's admin and DRF's templates are not ours to fix)."""
+
+    def __contains__(self, item):
+        return item == "%s"
+
+    def __mod__(self, name):
+        import sys
+
+        from django.conf import settings
+        from django.template import TemplateSyntaxError
+        from django.template.base import Node
+
+        ours = str(settings.BASE_DIR / "templates")
+        frame = sys._getframe(1)
+        while frame is not None:
+            node = frame.f_locals.get("self")
+            if isinstance(node, Node) and getattr(node, "origin", None) is not None:
+                if str(node.origin.name).startswith(ours):
+                    raise TemplateSyntaxError(
+                        f"missing template variable {name!r} in {node.origin.name}"
+                        f" line {node.token.lineno if node.token else '?'}")
+                return ""
+            frame = frame.f_back
+        return ""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _templates_refuse_missing_variables():
+    from django.template import engines
+
+    engine = engines["django"].engine
+    original = engine.string_if_invalid
+    engine.string_if_invalid = _MissingTemplateVariable("%s")
+    yield
+    engine.string_if_invalid = original

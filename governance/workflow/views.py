@@ -174,8 +174,13 @@ def remedies(request, version, gate: gates.GateReport) -> list[Remedy]:
     return found
 
 
+# Actions that take a live version out of service ask for an explicit confirmation.
+CONFIRMED_ACTIONS = ("halt", "rollback", "retire")
+
+
 def _render_version(request, version, status=200, **extra):
-    context = version_context(request, version) | _version_workflow(request, version) | extra
+    context = (version_context(request, version) | _version_workflow(request, version)
+               | {"confirm_actions": CONFIRMED_ACTIONS} | extra)
     context["blockers"] = remedies(request, version, context["gate"])
     return render(request, "workflow/version.html", context, status=status)
 
@@ -195,7 +200,8 @@ def start_evidence_run(request, slug, number):
     if not can_request_evidence(request.user, version.model):
         raise PermissionDenied("You may not start evidence runs for this model.")
     dataset_id = request.POST.get("dataset", "")
-    dataset = (Dataset.objects.filter(pk=dataset_id).first() if dataset_id.isdigit() else None) \
+    dataset = (Dataset.objects.filter(pk=int(dataset_id)).first()
+               if dataset_id.isdigit() and len(dataset_id) < 18 else None) \
         or version.validation_dataset or version.training_dataset
     try:
         if dataset is None:
@@ -223,11 +229,15 @@ def take_action(request, slug, number, action):
     step = TRANSITIONS.get(action)
     if step is None or step.signed or not services.may_take(request.user, version, action):
         raise PermissionDenied("You may not take this action on this version.")
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirm") != "yes":
+        return _render_version(request, version, status=422, action_error=(
+            f"{step.label}: tick the box to confirm; nothing was changed."))
     try:
         services.transition(actor=request.user, version=version, action=action,
                             reason=request.POST.get("reason", "")[:5000])
     except RegistryError as error:
         return _refused(request, version, error)
+    messages.success(request, f"{step.label}: done for v{number}.")
     return redirect("version", slug=slug, number=number)
 
 
@@ -328,7 +338,9 @@ def raise_finding(request, slug, number):
     if not can_raise_finding(request.user, version.model):
         raise PermissionDenied("Only validators and risk officers raise findings.")
     post = request.POST
-    owner = get_user_model().objects.filter(pk=post.get("owner") or 0).first()
+    owner_id = post.get("owner", "").strip()
+    owner = (get_user_model().objects.filter(pk=int(owner_id)).first()
+             if owner_id.isdigit() and len(owner_id) < 18 else None)
     try:
         due = date.fromisoformat(post.get("due_date", ""))
     except ValueError:
@@ -515,7 +527,7 @@ def policies_page(request):
     if request.method == "POST":
         if not can_edit_policy(request.user):
             raise PermissionDenied("Only risk officers may change tier policies.")
-        raw_tier = request.POST.get("tier", "")
+        raw_tier = request.POST.get("tier", "").strip()
         tier = int(raw_tier) if raw_tier.isdigit() and len(raw_tier) < 3 else 0
         if tier not in RiskTier.values:
             raise Http404("No such tier")

@@ -75,6 +75,7 @@ def test_halted_model_gate_turns_red(awaiting_rita, live_server, rita):
         expect(page.locator("h1")).to_contain_text("Deployed")
         page.locator("form:has(button:text('Halt (emergency stop)')) input[name=reason]").fill(
             "Complaint spike in the last week")
+        page.locator("form:has(button:text('Halt (emergency stop)')) input[name=confirm]").check()
         page.get_by_role("button", name="Halt (emergency stop)").click()
         expect(page.locator("h1")).to_contain_text("Halted")
         expect(page.locator("h1")).to_contain_text("Deploy gate: red")

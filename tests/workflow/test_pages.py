@@ -78,7 +78,8 @@ def test_write_matrix(reviewed, people, who, name):
 @pytest.mark.parametrize("who", ROLES)
 def test_halt_matrix(reviewed, people, who):
     ModelVersion.objects.filter(pk=reviewed.pk).update(status="deployed")
-    status = client_for(people[who]).post(f"{V}/actions/halt/", {"reason": "x"}).status_code
+    status = client_for(people[who]).post(f"{V}/actions/halt/", {"reason": "x",
+                                                                  "confirm": "yes"}).status_code
     assert (status == 302) == (who in {"olivia", "rita"})
     assert (status == 403) == (who not in {"olivia", "rita"})
 

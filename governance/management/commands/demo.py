@@ -102,6 +102,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         demo_dir = Path(settings.VAR_DIR) / "demo"
         demo_dir.mkdir(parents=True, exist_ok=True)
+        mail_dir = self._mail_to_files(demo_dir)
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
         passwords = self._seed_users()
@@ -114,7 +115,7 @@ class Command(BaseCommand):
             self._wait_healthy(url, children)
             self._register_like_ci(url, owner_token, ci_token, demo_dir)
             self._seed_review_history(passwords)
-            self._print_welcome(url, passwords, ci_token, demo_dir)
+            self._print_welcome(url, passwords, ci_token, demo_dir, mail_dir)
             if options["no_serve"]:
                 return
             self.stdout.write("Press Ctrl-C to stop.")
@@ -131,6 +132,18 @@ class Command(BaseCommand):
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+    def _mail_to_files(self, demo_dir: Path) -> Path | None:
+        """The demo's e-mails go to files (this process, the web server and the worker),
+        not to the console, unless a real backend was configured."""
+        if settings.EMAIL_BACKEND != "django.core.mail.backends.console.EmailBackend":
+            return None
+        mail_dir = demo_dir / "mail"
+        mail_dir.mkdir(parents=True, exist_ok=True)
+        backend = "django.core.mail.backends.filebased.EmailBackend"
+        os.environ |= {"ASSAY_EMAIL_BACKEND": backend, "ASSAY_EMAIL_FILE_PATH": str(mail_dir)}
+        settings.EMAIL_BACKEND, settings.EMAIL_FILE_PATH = backend, str(mail_dir)
+        return mail_dir
 
     def _seed_users(self) -> dict[str, str]:
         User = get_user_model()
@@ -265,7 +278,7 @@ class Command(BaseCommand):
                                  excluded=["personal_status_and_sex", "age_in_years"],
                                  reason="demo seed")
 
-    def _print_welcome(self, url, passwords, ci_token, demo_dir):
+    def _print_welcome(self, url, passwords, ci_token, demo_dir, mail_dir):
         lines = [f"Assay is running at {url}/  (API docs: {url}/api/docs/)", "", "Logins:"]
         for username, full_name, group_names, superuser in DEMO_USERS:
             role = ", ".join(group_names) or ("superuser (admin site)" if superuser else "")
@@ -274,6 +287,8 @@ class Command(BaseCommand):
         lines += ["", f"Start at {url}/dashboard/ (log in as rita: a tier-1 model waits for "
                   "her signature).", "", "CI token (register + read):", f"  export ASSAY_URL={url} "
                   f"ASSAY_TOKEN={ci_token}", "  .venv/bin/assay models list"]
+        if mail_dir:
+            lines += ["", f"E-mails the demo sends are written to {mail_dir}/ (one file each)."]
         text = "\n".join(lines)
         (demo_dir / "credentials.txt").write_text(text + "\n")
         self.stdout.write("\n" + text + f"\n\n(also saved to {demo_dir / 'credentials.txt'})")
