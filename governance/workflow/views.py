@@ -303,7 +303,8 @@ def signoff_page(request, slug, number):
         raise PermissionDenied("Only the model's validator or a validator signs off a "
                                "validation.")
     fields = ("validation_type", "scope", "opinion", "rationale")
-    context = {"version": version, "model": version.model,
+    context = dict.fromkeys(fields, "") | {
+               "version": version, "model": version.model,
                "types": ValidationSignOff.Type.choices,
                "opinions": ValidationSignOff.Opinion.choices,
                "validation_type": _default_validation_type(version)} | {

@@ -8,7 +8,6 @@ from django.db import transaction
 
 from audit.services import record_event
 
-
 THING = ("tests.thing", "1", "a thing")
 
 

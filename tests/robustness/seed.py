@@ -14,7 +14,7 @@ from registry.models import RegisteredModel
 from registry.services import VersionMetadata, create_model, register_version
 from tests.conftest import _user
 from tests.explain.conftest import execute, make_dataset
-from tests.workflow.conftest import PDF
+from tests.workflow.conftest import PDF, policy_in_force, sign_off
 
 PEOPLE = {
     "olivia": [roles.MODEL_DEVELOPER], "dan": [roles.MODEL_DEVELOPER],
@@ -68,6 +68,9 @@ def _approved(people, model, artifact, dataset, deploy=True):
     if model.risk_tier == 1:
         services.upload_validation_report(actor=people["victor"], version=version, data=PDF,
                                           filename="validation.pdf")
+    if model.risk_tier in (1, 2):
+        sign_off(people["victor"], version)
+    if model.risk_tier == 1:
         _sign(people["rita"], version, "approve")
     _sign(people["alex"], version, "approve")
     if deploy:
@@ -81,9 +84,9 @@ def seed(frame, artifacts) -> dict:
               for name, groups in PEOPLE.items()}
     people["admin"] = User.objects.create_superuser("admin", password="admin-pass-123!")
     for tier in (1, 2):
-        services.revise_policy(actor=people["rita"], tier=tier, reason="crawl seed",
-                               changes={"four_fifths_min": None,
-                                        "equal_opportunity_max_difference": None})
+        policy_in_force(people["rita"], tier, reason="crawl seed",
+                        changes={"four_fifths_min": None,
+                                 "equal_opportunity_max_difference": None})
     first, second = artifacts
     today = timezone.localdate()
     with override_settings(ASSAY_EVIDENCE_HEARTBEAT_SECONDS=3600):
