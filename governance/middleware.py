@@ -17,3 +17,34 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class RefuseNulCharactersMiddleware:
+    """A NUL character cannot be stored or even compared in PostgreSQL text: a query
+    parameter (or a plain form field) holding one is a 400 here, before any view runs.
+    Multipart bodies are left to the views (parsing them here would bypass upload limits);
+    JSON bodies are checked by the API's parser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields = [request.GET]
+        if request.content_type == "application/x-www-form-urlencoded":
+            fields.append(request.POST)
+        if any("\x00" in key or any("\x00" in value for value in values)
+               for data in fields for key, values in data.lists()):
+            return _refuse_nul(request)
+        return self.get_response(request)
+
+
+def _refuse_nul(request):
+    from django.http import HttpResponseBadRequest, JsonResponse
+
+    detail = "A parameter contains a NUL character (\\u0000), which is not accepted."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"type": "/api/problems/malformed-request",
+                             "title": "The request could not be parsed", "status": 400,
+                             "detail": detail, "instance": request.path}, status=400,
+                            content_type="application/problem+json")
+    return HttpResponseBadRequest(detail)

@@ -139,3 +139,16 @@ def test_an_over_long_idempotency_key_is_400(ci_api, credit_model, xgb_json):
     assert response.status_code == 400 and "Idempotency-Key" in response.json()["errors"]
     assert register(ci_api, "credit-pd", xgb_json,
                     HTTP_IDEMPOTENCY_KEY="k" * 200).status_code == 201
+
+
+@pytest.mark.parametrize("params", [{"q": "a\x00b"}, {"owner": "\x00"}, {"x\x00": "1"}])
+def test_nul_characters_in_query_parameters_are_400(ci, credit_model, params):
+    response = api_as(ci, "read").get("/api/v1/models/", params)
+    assert response.status_code == 400 and response["Content-Type"] == PROBLEM
+    assert api_as(ci, "read").get("/api/v1/models/", {"q": "credit"}).status_code == 200
+
+
+def test_nul_characters_in_a_page_query_are_400(rita, credit_model, client):
+    client.force_login(rita)
+    assert client.get("/", {"q": "a\x00"}).status_code == 400
+    assert client.get("/", {"q": "credit"}).status_code == 200
