@@ -150,9 +150,13 @@ def time_limits(kind: str) -> dict:
             "time_limit": soft + settings.ASSAY_EVIDENCE_HARD_LIMIT_EXTRA_SECONDS}
 
 
-def time_limit_message(kind: str, hard: bool) -> str:
-    soft = settings.ASSAY_EVIDENCE_SOFT_TIME_LIMITS[kind]
-    seconds = soft + settings.ASSAY_EVIDENCE_HARD_LIMIT_EXTRA_SECONDS if hard else soft
+def time_limit_message(kind: str, hard: bool, seconds: float | None = None) -> str:
+    """``seconds``: the limit the task ran under (it came with the message); by default
+    this process's setting."""
+    if seconds is None:
+        soft = settings.ASSAY_EVIDENCE_SOFT_TIME_LIMITS[kind]
+        seconds = soft + settings.ASSAY_EVIDENCE_HARD_LIMIT_EXTRA_SECONDS if hard else soft
+    seconds = int(seconds) if float(seconds).is_integer() else seconds
     what = "did not stop at its time limit and was killed" if hard else \
         "went past its time limit and was stopped"
     return (f"The {kind} run {what} ({seconds} s, ASSAY_EVIDENCE_SECONDS_{kind.upper()}). "

@@ -53,9 +53,14 @@ class Heartbeat:
     the thread asks the worker to revoke its own task with terminate, so the prefork
     pool kills this child process and starts a fresh one for the next task."""
 
-    def __init__(self, run_id: int, attempt: int, task_id: str | None = None):
+    def __init__(self, run_id: int, attempt: int, task_id: str | None = None,
+                 soft_limit: float | None = None):
         self.run_id, self.attempt, self.task_id = run_id, attempt, task_id
         self.cancelled = False
+        # Celery raises SoftTimeLimitExceeded from a signal handler, which is lost when it
+        # lands in a native callback; the cooperative checks enforce the limit as well
+        # (and so does the solo pool, which has no time limits of its own).
+        self.deadline = time.monotonic() + soft_limit if soft_limit else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True,
                                         name=f"heartbeat-{run_id}")
@@ -64,6 +69,8 @@ class Heartbeat:
         if self.cancelled:
             raise RunCancelled(f"evidence run {self.run_id} attempt {self.attempt} was "
                                "cancelled")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise SoftTimeLimitExceeded()
 
     def _loop(self):
         try:
@@ -133,14 +140,21 @@ def _record_on_run(args, error: BaseException) -> None:
         close_old_connections()
         with change_context("worker"):
             if isinstance(error, TimeLimitExceeded):
+                limit = error.args[0] if error.args else None
                 services.fail_run(run_id, attempt, services.time_limit_message(
-                    _kind_of(run_id), hard=True))
+                    _kind_of(run_id), hard=True,
+                    seconds=limit if isinstance(limit, int | float) else None))
             elif isinstance(error, WorkerLostError):
                 match = _LOST_SIGNAL.search(str(error))
                 services.worker_process_lost(run_id, attempt, match and match.group(1),
                                              str(error))
     except Exception:  # the worker's main process must survive whatever happens here
         logger.exception("could not record the loss of run %s attempt %s", run_id, attempt)
+
+
+def _soft_limit(task) -> float | None:
+    limits = getattr(task.request, "timelimit", None) or (None, None)
+    return limits[1] if len(limits) > 1 else None
 
 
 def _kind_of(run_id: int) -> str:
@@ -184,7 +198,7 @@ def _raised_within(error: BaseException | None, kind: type) -> bool:
     return False
 
 
-def _guarded(run_id: int, attempt: int, work) -> str:
+def _guarded(run_id: int, attempt: int, work, soft_limit: float | None = None) -> str:
     """Run ``work`` and turn its errors into the run's state."""
     try:
         return _stopped_or_raise(work)
@@ -195,8 +209,8 @@ def _guarded(run_id: int, attempt: int, work) -> str:
         services.fail_run(run_id, attempt, str(error))
         return "failed"
     except SoftTimeLimitExceeded:
-        services.fail_run(run_id, attempt,
-                          services.time_limit_message(_kind_of(run_id), hard=False))
+        services.fail_run(run_id, attempt, services.time_limit_message(
+            _kind_of(run_id), hard=False, seconds=soft_limit))
         return "failed"
     except TRANSIENT_ERRORS as error:
         close_old_connections()
@@ -231,7 +245,8 @@ def execute_evidence_run(self, run_id: int, attempt: int) -> str:
     if run is None:
         return "not claimed (duplicate, outdated or cancelled)"
     started = time.perf_counter()
-    with change_context("worker"), Heartbeat(run_id, attempt, self.request.id) as heartbeat:
+    with change_context("worker"), Heartbeat(run_id, attempt, self.request.id,
+                                                     _soft_limit(self)) as heartbeat:
         def work():
             services.beat(run_id, attempt, 5, "loading the artifact and datasets")
             inputs = execution.load_inputs(run)
@@ -256,7 +271,7 @@ def execute_evidence_run(self, run_id: int, attempt: int) -> str:
             _store_result(run_id, attempt, rows, summary, timings, started)
             return "succeeded"
 
-        return _guarded(run_id, attempt, work)
+        return _guarded(run_id, attempt, work, _soft_limit(self))
 
 
 def _chunk_name(run_id: int, attempt: int, index: int) -> str:
@@ -284,7 +299,8 @@ def execute_evidence_chunk(self, run_id: int, attempt: int, index: int) -> str:
     if run is None:
         return "run no longer running"
     started = time.perf_counter()
-    with change_context("worker"), Heartbeat(run_id, attempt, self.request.id) as heartbeat:
+    with change_context("worker"), Heartbeat(run_id, attempt, self.request.id,
+                                                     _soft_limit(self)) as heartbeat:
         def work():
             inputs = execution.load_inputs(run)
             inputs.check_stop = heartbeat.check
@@ -299,7 +315,7 @@ def execute_evidence_chunk(self, run_id: int, attempt: int, index: int) -> str:
                 return f"chunk {index} done"
             return _merge(inputs, run_id, attempt, started)
 
-        return _guarded(run_id, attempt, work)
+        return _guarded(run_id, attempt, work, _soft_limit(self))
 
 
 def _count_chunk(run_id: int, attempt: int) -> bool:
