@@ -21,19 +21,16 @@ class ContentSecurityPolicyMiddleware:
 
 class RefuseNulCharactersMiddleware:
     """A NUL character cannot be stored or even compared in PostgreSQL text: a query
-    parameter (or a plain form field) holding one is a 400 here, before any view runs.
-    Multipart bodies are left to the views (parsing them here would bypass upload limits);
-    JSON bodies are checked by the API's parser."""
+    parameter holding one is a 400 here, before any view runs. Form bodies are left to
+    the forms (which show the error next to the field), multipart bodies to the views
+    (parsing them here would bypass upload limits); JSON bodies to the API's parser."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        fields = [request.GET]
-        if request.content_type == "application/x-www-form-urlencoded":
-            fields.append(request.POST)
         if any("\x00" in key or any("\x00" in value for value in values)
-               for data in fields for key, values in data.lists()):
+               for key, values in request.GET.lists()):
             return _refuse_nul(request)
         return self.get_response(request)
 
