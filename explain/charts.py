@@ -215,20 +215,22 @@ def fairness_rates(summary: dict, grouping_index: int = 0,
         axes.errorbar(rates, positions, xerr=[np.clip(rates - low, 0, None),
                                               np.clip(high - rates, 0, None)],
                       fmt="none", ecolor=INK, capsize=3, linewidth=0.9)
-    favoured = np.nanmax(rates)
+    reference = [g for g in groups if g.get("is_reference")]
+    favoured = reference[0]["selection_rate"] if reference else np.nanmax(rates)
     axes.axvline(0.8 * favoured, color=BAD, linestyle="--", linewidth=0.9)
     axes.set_yticks(positions, [_wrap(f"{label} (n={g['count']})", 36) for label, g in zip(
         labels, groups, strict=True)])
     axes.set_xlim(0, 1)
     axes.set_xlabel("favourable-decision rate with 95% bootstrap interval\n"
-                    "dashed red line: four-fifths of the most-favoured group; "
+                    "dashed red line: four-fifths of the reference group; "
                     "hatched red bars fall below it")
     axes.set_title("Selection rate by " + " × ".join(grouping["attributes"]), loc="left")
     return _svg(figure)
 
 
 def psi_bars(summary: dict, context: ChartContext = NO_CONTEXT, top: int = 30) -> str:
-    features = summary["features"]
+    features = {name: result for name, result in summary["features"].items()
+                if result.get("psi") is not None}  # undefined PSI: shown in the table
     everything = sorted(features, key=lambda name: -features[name]["psi"])
     names = everything[:top]
     values = [features[name]["psi"] for name in names]

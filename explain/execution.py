@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from explain.engines import fairness as fairness_engine
-from explain.engines.drift import DriftRecipe, drift_report
+from explain.engines.drift import DriftRecipe, drift_report, is_categorical
 from explain.engines.explainers import background_sample, explain
 from explain.engines.performance import performance_report
 from explain.engines.reason_codes import ReasonRecipe, reason_codes
@@ -402,7 +402,9 @@ def compute_fairness(inputs: RunInputs) -> tuple[pd.DataFrame, dict]:
         report = fairness_engine.fairness_report(
             outcome.astype(int), decision.astype(int), {n: attributes[n] for n in grouping},
             scores=score, n_boot=recipe["bootstrap"], seed=recipe["seed"],
-            check=inputs.check_stop)
+            undefined_rates=recipe.get("undefined_rates", "exclude"),
+            min_reference_size=recipe.get("min_reference_size", 30),
+            alpha=recipe.get("alpha", 0.05), check=inputs.check_stop)
         reports.append({"attributes": list(grouping), "groups": report.groups,
                         "summary": report.summary,
                         "confidence_intervals": report.confidence_intervals})
@@ -411,11 +413,15 @@ def compute_fairness(inputs: RunInputs) -> tuple[pd.DataFrame, dict]:
     for name in protected:
         rows[f"group__{name}"] = attributes[name]
     summary = {"threshold": recipe["threshold"], "favourable": recipe["favourable"],
+               "undefined_rates": recipe.get("undefined_rates", "exclude"),
+               "min_reference_size": recipe.get("min_reference_size", 30),
+               "alpha": recipe.get("alpha", 0.05),
                "rows": int(usable.sum()), "rows_without_target": no_target,
                "unscored_rows": scores.unscored_rows, "bins_used": bins_used,
                "unknown_attribute_values": unknown, "groupings": reports,
                "small_groups": sorted({" & ".join(g["group"].values()) for r in reports
-                                       for g in r["groups"] if g["count"] < 30})}
+                                       for g in r["groups"]
+                                       if g["count"] < recipe.get("min_reference_size", 30)})}
     return rows, summary
 
 
@@ -427,13 +433,17 @@ def compute_drift(inputs: RunInputs) -> tuple[None, dict]:
         found = {}
         for name in names:
             if name in frame.columns:
-                found[name] = pd.to_numeric(frame[name], errors="coerce").to_numpy(np.float64)
+                column = frame[name]
+                # String and category columns are compared per category, as they are.
+                found[name] = column if is_categorical(column) else \
+                    pd.to_numeric(column, errors="coerce").to_numpy(np.float64)
         if recipe["include_score"] and all(n in frame.columns for n in names):
             found["model score"] = inputs.model.score(frame).probability
         return found
 
     report = drift_report(columns(inputs.reference), columns(inputs.frame),
-                          DriftRecipe(recipe["binning"], recipe["bins"], recipe["epsilon"]))
+                          DriftRecipe(recipe["binning"], recipe["bins"], recipe["epsilon"],
+                                      recipe.get("category_threshold", 10)))
     report["missing_features_in_comparison"] = [n for n in names
                                                 if n not in inputs.frame.columns]
     report["reference_rows"], report["comparison_rows"] = len(inputs.reference), \

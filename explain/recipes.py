@@ -25,8 +25,10 @@ DEFAULTS: dict[str, dict] = {
                      "excluded": None, "reason_texts": None, "method": None,
                      "background_size": 200, "max_rows": 1_000, "max_evals": 500, "seed": 0, "chunk_rows": 50_000},
     "fairness": {"threshold": None, "favourable": "below_threshold", "bins": {},
-                 "bootstrap": 500, "seed": 0, "intersections": True},
-    "drift": {"binning": "quantile", "bins": 10, "epsilon": 1e-4, "include_score": True},
+                 "bootstrap": 500, "seed": 0, "intersections": True,
+                 "undefined_rates": "exclude", "min_reference_size": 30, "alpha": 0.05},
+    "drift": {"binning": "quantile", "bins": 10, "epsilon": 1e-4, "category_threshold": 10,
+              "include_score": True},
 }
 
 # Upper bounds keep one request from holding a worker for good (or fanning out a message
@@ -137,9 +139,14 @@ SCHEMA: dict[str, dict] = {
     "fairness": {"threshold": _THRESHOLD,
                  "favourable": _choice("below_threshold", "above_threshold"),
                  "bins": _bin_edges, "bootstrap": _integer(0, MAX_BOOTSTRAP), "seed": _SEED,
-                 "intersections": _boolean},
+                 "intersections": _boolean,
+                 # fairlearn scores an undefined rate 0 ("zero"); Assay leaves it out.
+                 "undefined_rates": _choice("exclude", "zero"),
+                 "min_reference_size": _integer(1, 1_000_000),
+                 "alpha": _number(0, 0.5, open_low=True, open_high=True)},
     "drift": {"binning": _choice("quantile", "uniform"), "bins": _integer(2, 100),
-              "epsilon": _number(0, 0.1, open_low=True), "include_score": _boolean},
+              "epsilon": _number(0, 0.1, open_low=True),
+              "category_threshold": _integer(2, 1_000), "include_score": _boolean},
 }
 assert all(set(SCHEMA[kind]) == set(DEFAULTS[kind]) for kind in DEFAULTS)  # noqa: S101
 

@@ -131,3 +131,11 @@ class IncompleteUpload(RegistryError):
     problem_type = "incomplete-upload"
     title = "The upload ended before all its bytes arrived"
     status = 400
+
+
+class FeatureNamesMissing(RegistryError):
+    """Send feature_names in the version's metadata, in the order of the model's input columns, or save the model with its feature names (train it on a DataFrame)."""
+
+    problem_type = "feature-names-missing"
+    title = "The model's features are not named"
+    status = 422

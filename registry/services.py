@@ -18,6 +18,7 @@ from registry.errors import (
     ArtifactFormatMismatch,
     DatasetSchemaMismatch,
     DuplicateModel,
+    FeatureNamesMissing,
     IdempotencyConflict,
     PayloadTooLarge,
     UnknownReference,
@@ -166,6 +167,11 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
         info = ArtifactInfo(info.format, info.framework, info.framework_version,
                             list(metadata.feature_names),
                             info.feature_types or ["float"] * len(metadata.feature_names))
+    if not info.feature_names:
+        raise FeatureNamesMissing(
+            "Neither the artifact nor the metadata names the model's features, so datasets "
+            "cannot be matched to its inputs; send feature_names in the metadata.",
+            field="feature_names")
     with blob_transaction():
         # The row lock serialises registrations per model: numbers stay gap-free
         # and the duplicate checks below see every committed version.

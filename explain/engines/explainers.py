@@ -18,10 +18,12 @@ import numpy as np
 import pandas as pd
 
 from explain.engines.scoring import ScoringModel
+from explain.engines.tree_models import has_categorical_splits
 from explain.engines.tree_models import shap_values as path_dependent_values
 
 METHODS = ("tree_path_dependent", "tree_interventional", "permutation", "kernel")
 TREE_METHODS = METHODS[:2]
+ADDITIVITY_TOLERANCE = 1e-6  # probability units
 
 
 @dataclass
@@ -80,6 +82,11 @@ def _interventional(model: ScoringModel, features: pd.DataFrame,
                     background: pd.DataFrame) -> np.ndarray:
     import shap
 
+    if has_categorical_splits(model.booster):
+        raise ValueError("interventional SHAP is refused for this model: it has categorical "
+                         "splits, which shap's interventional algorithm reads as numeric "
+                         "thresholds (the values would not add up to the probability); use "
+                         "'tree_path_dependent'")
     explainer = shap.TreeExplainer(model.booster, data=background,
                                    feature_perturbation="interventional",
                                    model_output="probability")
@@ -87,7 +94,20 @@ def _interventional(model: ScoringModel, features: pd.DataFrame,
     if values.ndim == 3:
         values = values[..., -1]
     bias = float(np.ravel(explainer.expected_value)[-1])
-    return np.hstack([values, np.full((len(features), 1), bias)])
+    result = np.hstack([values, np.full((len(features), 1), bias)])
+    check_additivity(result, model.probability(features), "interventional SHAP")
+    return result
+
+
+def check_additivity(values: np.ndarray, output: np.ndarray, method: str,
+                     tolerance: float = ADDITIVITY_TOLERANCE) -> None:
+    """Every row of ``values`` (bias last) must sum to the model output it explains."""
+    gap = np.abs(values.sum(axis=1) - output)
+    bad = ~(gap <= tolerance)  # NaN counts as bad
+    if bad.any():
+        raise ValueError(f"{method} does not add up to the model output on {int(bad.sum())} of "
+                         f"{len(gap)} rows (largest gap {float(np.nanmax(gap)):.3g}, tolerance "
+                         f"{tolerance:g}); the run is refused rather than stored")
 
 
 def _model_agnostic(model: ScoringModel, features: pd.DataFrame, background: pd.DataFrame,

@@ -18,14 +18,33 @@ def _check(y_true: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, np.
     p = np.asarray(probability, dtype=np.float64)
     if y.shape != p.shape or y.ndim != 1:
         raise ValueError("y_true and probability must be 1-D and of equal length")
-    if np.isnan(p).any():
-        raise ValueError(f"{int(np.isnan(p).sum())} scores are missing")
+    check_probabilities(p)
     if len(y) and (y.min() < 0 or y.max() > 1):
         raise ValueError("y_true must be 0/1")
     positives = int(y.sum())
     if positives in (0, len(y)):
         raise ValueError("AUC, Gini and KS need both classes; the target has only one")
     return y, p
+
+
+SHOWN_ROWS = 10
+
+
+def check_probabilities(p: np.ndarray) -> None:
+    """Refuse probabilities that are missing, infinite or outside [0, 1], naming how many
+    rows and which (the first ``SHOWN_ROWS`` positions)."""
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(p) | (p < 0) | (p > 1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        kinds = [f"{count} {label}" for count, label in (
+            (int(np.isnan(p).sum()), "missing"), (int(np.isinf(p).sum()), "infinite"),
+            (int(bad.sum() - np.isnan(p).sum() - np.isinf(p).sum()), "outside [0, 1]"))
+            if count]
+        shown = ", ".join(str(row) for row in rows[:SHOWN_ROWS])
+        more = f" and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
+        raise ValueError(f"{len(rows)} of {len(p)} probabilities are not usable "
+                         f"({', '.join(kinds)}): rows {shown}{more}")
 
 
 def auc(y: np.ndarray, p: np.ndarray) -> float:

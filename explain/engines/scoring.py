@@ -44,6 +44,17 @@ class ScoreResult:
     unscored_rows: int
 
 
+class EmptyInput(ValueError):
+    def __init__(self):
+        super().__init__("the data have no rows to score")
+
+
+def _not_empty(features: pd.DataFrame) -> pd.DataFrame:
+    if len(features) == 0:
+        raise EmptyInput()
+    return features
+
+
 def _sigmoid(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-values))
 
@@ -79,10 +90,10 @@ class ScoringModel:
 
     def probability(self, frame: pd.DataFrame) -> np.ndarray:
         """For explainers: every row must be scorable."""
-        return self._probability(self.features(frame))
+        return self._probability(_not_empty(self.features(frame)))
 
     def score(self, frame: pd.DataFrame) -> ScoreResult:
-        features = self.features(frame)
+        features = _not_empty(self.features(frame))
         n = len(features)
         probability = np.full(n, np.nan)
         margin = np.full(n, np.nan)
@@ -115,12 +126,22 @@ def _lightgbm_sigmoid(booster) -> float:
     return 1.0
 
 
-def _tree_model(data: bytes, artifact_format: str) -> ScoringModel:
+def _tree_model(data: bytes, artifact_format: str, features: list[str]) -> ScoringModel:
     try:
         booster = load_booster(data, artifact_format)
     except Exception as error:  # the frameworks raise their own error types
         raise ModelLoadError(f"the {artifact_format} artifact could not be loaded: "
                              f"{str(error).splitlines()[0] if str(error) else error}") from None
+    if not booster_feature_names(booster) and hasattr(booster, "num_features"):
+        # XGBoost trained on a numpy array: the registered names say which column is which.
+        expected = booster.num_features()
+        if not features:
+            raise ModelLoadError("the artifact does not name its features and none were "
+                                 "registered; register feature_names with the version")
+        if len(features) != expected:
+            raise ModelLoadError(f"the model has {expected} input features but "
+                                 f"{len(features)} feature names were registered")
+        booster.feature_names = list(features)
     if artifact_format == "lightgbm_text":
         scale = _lightgbm_sigmoid(booster)
 
@@ -227,7 +248,7 @@ def _positive_class(outputs: list, rows: int) -> np.ndarray:
 def load_scoring_model(data: bytes, artifact_format: str, features: list[str]) -> ScoringModel:
     """``features`` (from the registry) name the inputs when the artifact does not."""
     if artifact_format in TREE_FORMATS:
-        return _tree_model(data, artifact_format)
+        return _tree_model(data, artifact_format, features)
     if artifact_format == "skops":
         return _skops_model(data, features)
     if artifact_format == "onnx":

@@ -5,6 +5,8 @@
 prediction (log-odds for binary models), like XGBoost's ``pred_contribs``.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +29,14 @@ def feature_names(booster) -> list[str]:
     if names is None and hasattr(booster, "feature_name"):
         names = booster.feature_name()
     return list(names or [])
+
+
+def has_categorical_splits(booster) -> bool:
+    """Whether any split tests a category set (LightGBM ``num_cat``, XGBoost categorical
+    feature types) rather than a numeric threshold."""
+    if hasattr(booster, "model_to_string"):
+        return re.search(r"^num_cat=[1-9]", booster.model_to_string(), re.MULTILINE) is not None
+    return "c" in (booster.feature_types or [])
 
 
 def margin(booster, frame: pd.DataFrame) -> np.ndarray:

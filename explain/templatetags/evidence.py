@@ -33,3 +33,16 @@ def chart(run, name, description, suffix=""):
         url += "?" + urlencode({"of": suffix})
     return format_html('<figure class="chart"><img src="{}" alt="{}" loading="lazy">'
                        '</figure>', url, f"{description}{suffix}")
+
+
+@register.simple_tag
+def group_rate(group, name, convention="exclude"):
+    """A group's rate to three places; an undefined rate says why, and under fairlearn's
+    ``zero`` convention that it was scored 0."""
+    reason = (group.get("undefined") or {}).get(name)
+    value = group.get(name)
+    if reason and convention == "zero":
+        return f"0 (scored 0: {reason})"
+    if reason or value is None:
+        return f"n/a ({reason})" if reason else "n/a"
+    return f"{value:.3f}"

@@ -8,6 +8,7 @@ another version, another dataset or a re-uploaded file does not satisfy the gate
 import hashlib
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from django.db.models import Q
 
@@ -159,9 +160,11 @@ def fairness_checks(version, policy, run: EvidenceRun | None, report: GateReport
             continue  # intersections are shown to reviewers; the thresholds apply per attribute
         attribute = grouping["attributes"][0]
         for short, metric, limit, sense in limits:
-            value = grouping["summary"].get(metric)
             name = f"fairness:{attribute}:{short}"
-            if value is None or (isinstance(value, float) and math.isnan(value)):
+            value = grouping["summary"].get(metric)
+            if short == "four_fifths" and "four_fifths" in grouping["summary"]:
+                passed, detail = _four_fifths_check(attribute, grouping["summary"], limit)
+            elif value is None or (isinstance(value, float) and math.isnan(value)):
                 passed, detail = False, (f"{metric} for {attribute} is undefined (a group has "
                                          "no favourable outcomes or decisions).")
             else:
@@ -202,6 +205,29 @@ def protected_input_checks(version: ModelVersion, report: GateReport) -> None:
             name, bool(justification), f"{feature} is a model input and "
                                        f"{protected[feature]}.", waivable=True,
             exception=justification))
+
+
+def _four_fifths_check(attribute: str, summary: dict, limit: float) -> tuple[bool, str]:
+    """The engine's four-fifths reading: each group's selection rate against the reference
+    group (the most favoured with enough rows), compared exactly as fractions, so a ratio
+    of exactly 4/5 meets a limit of 0.8."""
+    rule = summary["four_fifths"]
+    fraction = rule.get("lowest_ratio_fraction")
+    if fraction is None:
+        return False, (f"The four-fifths ratio for {attribute} is undefined: "
+                       f"{rule.get('note') or 'the reference group has no favourable decisions'}.")
+    lowest = Fraction(*fraction)
+    passed = lowest >= Fraction(repr(float(limit)))
+    reference = " & ".join(str(v) for v in (rule.get("reference_group") or {}).values())
+    group = " & ".join(str(v) for v in (rule.get("lowest_ratio_group") or {}).values())
+    adverse = ", ".join(" & ".join(map(str, g.values()))
+                        for g in rule.get("adverse_impact_groups", []))
+    detail = (f"Lowest selection-rate ratio for {attribute}: {group} at {float(lowest):.3f} of "
+              f"the reference group {reference} (groups of at least "
+              f"{rule.get('min_reference_size')} rows); the policy asks for at least "
+              f"{limit:g}. Adverse impact (ratio and significance test): "
+              f"{adverse or 'none'}.")
+    return passed, detail
 
 
 def failing_fairness_checks(version: ModelVersion, policy: TierPolicy) -> list[GateCheck]:

@@ -79,3 +79,35 @@ def test_global_importance_is_mean_absolute_shap(xgb_json, frame):
     importance = result.global_importance()
     expected = np.abs(result.values[:, :-1]).mean(axis=0)
     assert list(importance.values()) == sorted(expected.tolist(), reverse=True)
+
+
+@pytest.fixture(scope="module")
+def lightgbm_with_categories(frame):
+    import lightgbm
+
+    rng = np.random.default_rng(8)
+    data = frame.assign(purpose=rng.integers(0, 6, len(frame)).astype(float))
+    label = ((data["purpose"].isin([1, 4])) ^ (rng.random(len(data)) < 0.2)).astype(int)
+    booster = lightgbm.train({"objective": "binary", "verbose": -1, "min_data_per_group": 5,
+                              "cat_smooth": 1, "min_data_in_leaf": 5},
+                             lightgbm.Dataset(data, label, categorical_feature=["purpose"]), 10)
+    return booster.model_to_string().encode(), data
+
+
+def test_interventional_shap_is_refused_for_categorical_splits(lightgbm_with_categories):
+    """Regression (issue 13, defect 8): shap compared category sets as thresholds."""
+    artifact, data = lightgbm_with_categories
+    model = load_scoring_model(artifact, "lightgbm_text", list(data.columns))
+    with pytest.raises(ValueError, match="categorical splits"):
+        explain(model, data, method="tree_interventional", background=data)
+    exact = explain(model, data, method="tree_path_dependent").values  # still allowed
+    np.testing.assert_allclose(exact.sum(axis=1), model.score(data).margin, atol=1e-6)
+
+
+def test_interventional_values_that_do_not_add_up_fail_the_run():
+    from explain.engines.explainers import check_additivity
+
+    values = np.array([[0.1, 0.2, 0.3], [0.1, 0.2, 0.3]])
+    check_additivity(values, np.array([0.6, 0.6 + 5e-7]), "interventional SHAP")
+    with pytest.raises(ValueError, match="1 of 2 rows"):
+        check_additivity(values, np.array([0.6, 0.7]), "interventional SHAP")

@@ -36,7 +36,7 @@ def test_hand_computed_two_groups():
     y_true = np.array([1, 1, 0, 0, 1, 0, 0, 0])
     y_pred = np.array([1, 0, 1, 0, 1, 1, 1, 0])
     group = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
-    report = fairness_report(y_true, y_pred, {"g": group})
+    report = fairness_report(y_true, y_pred, {"g": group}, min_reference_size=1)
     a, b = report.groups
     assert (a["selection_rate"], a["tpr"], a["fpr"], a["ppv"]) == (0.5, 0.5, 0.5, 0.5)
     assert (b["selection_rate"], b["tpr"], b["fpr"]) == (0.75, 1.0, 2 / 3)
@@ -162,3 +162,116 @@ def test_age_is_binned_by_the_recipe_like_pandas_cut():
     binned = bin_attribute(ages, [18, 26, 40, 120])
     expected = pd.cut(ages, [18, 26, 40, 120], right=False, labels=["18-26", "26-40", "40-120"])
     assert binned.tolist() == expected.astype(str).tolist()
+
+
+def _selected(rows: int, chosen: int) -> np.ndarray:
+    return np.repeat([1, 0], [chosen, rows - chosen])
+
+
+def test_four_fifths_is_not_flagged_at_exactly_four_fifths():
+    """Regression (issue 13, defect 4): (30/50) / (60/80) is 0.7999999999999999 in floats."""
+    y_pred = np.concatenate([_selected(50, 30), _selected(80, 60)])
+    group = np.repeat(["a", "b"], [50, 80])
+    report = fairness_report(np.zeros(130, int), y_pred, {"g": group})
+    a = report.groups[0]
+    assert (30 / 50) / (60 / 80) < 0.8  # the float comparison the engine must not make
+    assert a["ratio_fraction"] == [2400, 3000] and not a["four_fifths_flag"]
+    assert a["selection_rate_ratio_to_reference"] == 0.8
+    assert report.summary["four_fifths"]["lowest_ratio_fraction"] == [2400, 3000]
+
+
+def test_four_fifths_flags_one_selection_below_four_fifths():
+    y_pred = np.concatenate([_selected(100, 55), _selected(100, 70)])
+    report = fairness_report(np.zeros(200, int), y_pred, {"g": np.repeat(["a", "b"], 100)})
+    assert report.groups[0]["four_fifths_flag"]
+
+
+def test_undefined_rates_zero_equals_fairlearn_on_one_class_groups():
+    """Regression (issue 13, defect 5): with ``zero`` Assay uses fairlearn's convention."""
+    rng = np.random.default_rng(5)
+    n = 600
+    group = rng.choice(["a", "b", "c", "d"], n)
+    y_true = rng.integers(0, 2, n)
+    y_true[group == "c"] = 0  # no positives: TPR undefined
+    y_true[group == "d"] = 1  # no negatives: FPR undefined
+    y_pred = rng.integers(0, 2, n)
+    report = fairness_report(y_true, y_pred, {"g": group}, undefined_rates="zero")
+    frame = MetricFrame(metrics={"tpr": true_positive_rate, "fpr": false_positive_rate,
+                                 "selection_rate": selection_rate,
+                                 "ppv": lambda t, p: precision_score(t, p, zero_division=0)},
+                        y_true=y_true, y_pred=y_pred, sensitive_features=group)
+    for row in report.groups:
+        expected = frame.by_group.loc[row["group"]["g"]]
+        for metric in ("tpr", "fpr", "selection_rate", "ppv"):
+            assert row[metric] == pytest.approx(expected[metric], abs=1e-9)
+    kwargs = {"sensitive_features": group}
+    assert report.summary["equalized_odds_difference"] == pytest.approx(
+        equalized_odds_difference(y_true, y_pred, **kwargs), abs=1e-9)
+    assert report.summary["equalized_odds_ratio"] == pytest.approx(
+        equalized_odds_ratio(y_true, y_pred, **kwargs), abs=1e-9)
+    assert report.summary["demographic_parity_ratio"] == pytest.approx(
+        demographic_parity_ratio(y_true, y_pred, **kwargs), abs=1e-9)
+    assert report.summary["undefined_rates"] == "zero"
+    c = next(g for g in report.groups if g["group"] == {"g": "c"})
+    assert c["undefined"] == {"tpr": "no positives in group"}
+
+
+def test_group_without_positives_under_both_conventions_hand_computed():
+    """Group b has no positives: ``exclude`` leaves its TPR out (equalized odds = FPR gap
+    1/2 - 1/3), ``zero`` scores it 0 like fairlearn (TPR gap 1/2)."""
+    y_true = [1, 1, 0, 0, 0, 0, 0]
+    y_pred = [1, 0, 0, 1, 0, 1, 0]
+    group = ["a"] * 4 + ["b"] * 3
+    exclude = fairness_report(y_true, y_pred, {"g": group}).summary
+    zero = fairness_report(y_true, y_pred, {"g": group}, undefined_rates="zero").summary
+    assert exclude["equalized_odds_difference"] == pytest.approx(1 / 2 - 1 / 3, abs=1e-12)
+    assert zero["equalized_odds_difference"] == pytest.approx(0.5, abs=1e-12)
+    assert zero["equalized_odds_difference"] == pytest.approx(
+        equalized_odds_difference(y_true, y_pred, sensitive_features=group), abs=1e-12)
+
+
+def test_small_most_favoured_group_is_not_the_four_fifths_reference():
+    """Regression (issue 13, defect 6): majority groups were flagged against a group of 6."""
+    y_pred = np.concatenate([_selected(6, 6), _selected(208, 150), _selected(84, 60)])
+    group = np.repeat(["tiny", "big", "mid"], [6, 208, 84])
+    report = fairness_report(np.zeros(298, int), y_pred, {"g": group})
+    by_name = {g["group"]["g"]: g for g in report.groups}
+    assert report.summary["four_fifths"]["reference_group"] == {"g": "big"}
+    assert not by_name["tiny"]["eligible_as_reference"]
+    assert not by_name["big"]["four_fifths_flag"] and not by_name["mid"]["four_fifths_flag"]
+    assert report.summary["most_favoured_group"] == {"g": "tiny"}  # still shown
+
+
+def test_fisher_exact_test_on_small_cells_matches_the_tea_tasting_fixture():
+    from explain.engines.fairness import selection_test
+
+    result = selection_test(3, 4, 1, 4)  # [[3, 1], [1, 3]]: two-sided p = 34/70
+    assert result["test"] == "Fisher's exact test"
+    assert result["p_value"] == pytest.approx(34 / 70, abs=1e-12)
+
+
+def test_two_proportion_z_test_matches_hand_computation():
+    from scipy.stats import norm
+
+    from explain.engines.fairness import selection_test
+
+    result = selection_test(120, 400, 180, 400)
+    pooled = 300 / 800
+    z = (0.3 - 0.45) / np.sqrt(pooled * (1 - pooled) * (2 / 400))
+    assert result["test"] == "two-proportion z-test"
+    assert result["statistic"] == pytest.approx(z, abs=1e-12)
+    assert result["p_value"] == pytest.approx(2 * norm.cdf(-abs(z)), abs=1e-15)
+
+
+def test_adverse_impact_needs_both_the_ratio_and_the_test():
+    # 30 rows each: ratio 0.5 / 0.7 < 0.8 but Fisher's test is not significant.
+    y_pred = np.concatenate([_selected(30, 15), _selected(30, 21)])
+    report = fairness_report(np.zeros(60, int), y_pred, {"g": np.repeat(["a", "b"], 30)})
+    a = report.groups[0]
+    assert a["four_fifths_flag"] and a["p_value"] > 0.05 and not a["adverse_impact"]
+    y_pred = np.concatenate([_selected(1000, 500), _selected(1000, 700)])
+    report = fairness_report(np.zeros(2000, int), y_pred,
+                             {"g": np.repeat(["a", "b"], 1000)})
+    a = report.groups[0]
+    assert a["four_fifths_flag"] and a["p_value"] < 1e-9 and a["adverse_impact"]
+    assert report.summary["four_fifths"]["adverse_impact_groups"] == [{"g": "a"}]

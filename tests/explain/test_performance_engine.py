@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from scipy.stats import ks_2samp
@@ -63,3 +65,14 @@ def test_roc_points_lie_on_sklearns_curve():
     fpr, tpr, _ = roc_curve(y, p, drop_intermediate=False)
     points = roc_points(y, p, max_points=1_000)
     assert np.allclose(points["fpr"], fpr) and np.allclose(points["tpr"], tpr)
+
+
+@pytest.mark.parametrize(("bad", "kind"), [(np.inf, "1 infinite"), (np.nan, "1 missing"),
+                                           (1.5, "1 outside [0, 1]"),
+                                           (-0.1, "1 outside [0, 1]")])
+def test_probabilities_outside_zero_one_are_refused_naming_the_rows(bad, kind):
+    """Regression (issue 13, defect 7): inf gave Brier = inf, 1.5 gave a number."""
+    y = np.array([0, 1, 0, 1])
+    p = np.array([0.2, 0.7, bad, 0.9])
+    with pytest.raises(ValueError, match=rf"1 of 4 probabilities .*{re.escape(kind)}.*rows 2$"):
+        performance_report(y, p)

@@ -73,3 +73,29 @@ def test_regression_objective_is_refused(training_frame):
                             xgboost.DMatrix(training_frame[FEATURES], training_frame["amount"]), 2)
     with pytest.raises(ModelLoadError, match="binary"):
         load_scoring_model(bytes(booster.save_raw("json")), "xgboost_json", FEATURES)
+
+
+def test_xgboost_without_feature_names_scores_with_the_registered_names(training_frame):
+    """Regression (issue 13, defect 9): the registered names were ignored (IndexError)."""
+    import xgboost
+
+    from explain.engines.explainers import explain
+
+    matrix = training_frame[FEATURES].to_numpy()
+    booster = xgboost.train({"max_depth": 2, "objective": "binary:logistic"},
+                            xgboost.DMatrix(matrix, label=training_frame["default"]), 3)
+    artifact = bytes(booster.save_raw("json"))
+    model = load_scoring_model(artifact, "xgboost_json", FEATURES)
+    shuffled = training_frame[["sex", *FEATURES[::-1]]]  # found by name, not position
+    np.testing.assert_allclose(model.score(shuffled).probability,
+                               booster.predict(xgboost.DMatrix(matrix)), rtol=1e-6)
+    values = explain(model, shuffled, method="tree_path_dependent").values
+    np.testing.assert_allclose(values.sum(axis=1), model.score(shuffled).margin, atol=1e-5)
+    with pytest.raises(ModelLoadError, match="3 input features but 2"):
+        load_scoring_model(artifact, "xgboost_json", FEATURES[:2])
+
+
+def test_empty_input_is_refused_with_a_message(xgb_json, training_frame):
+    model = load_scoring_model(xgb_json, "xgboost_json", FEATURES)
+    with pytest.raises(ValueError, match="no rows to score"):
+        model.score(training_frame.iloc[:0])

@@ -173,3 +173,24 @@ def test_fast_version_document_equals_the_serializer(ci_api, dataset_csv, xgb_js
 def test_created_version_has_location_header(ci_api, xgb_json):
     response = register(ci_api, "credit-pd", xgb_json)
     assert response["Location"] == "/api/v1/models/credit-pd/versions/1/"
+
+
+def _unnamed_xgboost(training_frame) -> bytes:
+    import xgboost
+
+    booster = xgboost.train({"max_depth": 2}, xgboost.DMatrix(
+        training_frame[FEATURES].to_numpy(), label=training_frame["default"]), 3)
+    return bytes(booster.save_raw("json"))
+
+
+def test_unnamed_xgboost_without_feature_names_is_refused(ci_api, training_frame):
+    """Regression (issue 13, defect 9): trained on numpy, nothing names the features."""
+    response = register(ci_api, "credit-pd", _unnamed_xgboost(training_frame))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("feature-names-missing")
+
+
+def test_unnamed_xgboost_takes_the_registered_feature_names(ci_api, training_frame):
+    response = register(ci_api, "credit-pd", _unnamed_xgboost(training_frame),
+                        metadata={"feature_names": FEATURES})
+    assert response.status_code == 201 and response.json()["feature_names"] == FEATURES
