@@ -25,6 +25,7 @@ from explain.engines.reason_codes import ReasonRecipe, reason_codes
 from explain.engines.scoring import ModelLoadError, load_scoring_model
 from explain.errors import EvidenceInputError
 from explain.models import EvidenceRun
+from registry.artifacts import SKOPS_TRUSTED_TYPES
 from registry.blobs import read_blob
 from registry.errors import BlobCorrupted, UnreadableDataset
 from registry.onnx_tensors import external_tensors
@@ -87,7 +88,8 @@ def load_inputs(run: EvidenceRun) -> RunInputs:
     if version.artifact_format == "onnx":
         _refuse_onnx_external_data(artifact, version)
     try:
-        model = load_scoring_model(artifact, version.artifact_format, version.feature_names)
+        model = load_scoring_model(artifact, version.artifact_format, version.feature_names,
+                                   SKOPS_TRUSTED_TYPES)
     except ModelLoadError as error:
         raise EvidenceInputError(f"The artifact of {version} cannot be used: {error}") from None
     frame = _frame(run.dataset)

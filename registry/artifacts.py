@@ -135,22 +135,59 @@ def _read_lightgbm_text(data: bytes) -> ArtifactInfo:
     return ArtifactInfo("lightgbm_text", "lightgbm", "", names, types)
 
 
-def _read_skops(data: bytes) -> ArtifactInfo:
-    check_zip(data, UploadLimits.from_settings())  # before skops inflates any member
+# scikit-learn's internal types that skops does not trust by default but that a reviewed
+# scikit-learn model needs (histogram gradient boosting's binner and tree predictor, the
+# losses and links of gradient boosting, a numpy dtype kept by KBinsDiscretizer). Each is
+# a plain data holder rebuilt from its state; none resolves paths or runs stored code.
+# Anything else a skops file asks for is refused with its type named.
+SKOPS_TRUSTED_TYPES = frozenset({
+    "numpy.dtype",
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.link.IdentityLink",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.link.HalfLogitLink",
+    "sklearn._loss.link.LogLink",
+    "sklearn._loss.link.MultinomialLogit",
+    "sklearn._loss.loss.AbsoluteError",
+    "sklearn._loss.loss.ExponentialLoss",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn._loss.loss.HalfMultinomialLoss",
+    "sklearn._loss.loss.HalfPoissonLoss",
+    "sklearn._loss.loss.HalfSquaredError",
+    "sklearn._loss.loss.HuberLoss",
+    "sklearn._loss.loss.PinballLoss",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+})
+
+
+def skops_trusted_types(data: bytes) -> list[str]:
+    """The types to trust when loading ``data``: skops's defaults plus those of the reviewed
+    list it needs. Anything else is refused, naming the types."""
     import skops.io
 
     try:
         untrusted = skops.io.get_untrusted_types(data=data)
     except Exception as error:  # skops raises many kinds on a damaged archive
         raise UnreadableArtifact(f"Not a valid skops file: {error}") from None
-    if untrusted:
+    refused = sorted(set(untrusted) - SKOPS_TRUSTED_TYPES)
+    if refused:
         raise UnreadableArtifact(
-            "The skops file needs types that are not trusted by default: "
-            f"{', '.join(sorted(untrusted))}. Register the model in a format without custom "
-            "code, or with only scikit-learn's own estimators.", untrusted_types=untrusted)
+            "The skops file needs types that are not on Assay's reviewed list of "
+            f"scikit-learn types: {', '.join(refused)}. Register the model in a format without "
+            "custom code, or with only scikit-learn's own estimators and transformers.",
+            untrusted_types=refused)
+    return sorted(untrusted)
+
+
+def _read_skops(data: bytes) -> ArtifactInfo:
+    import skops.io
+
+    check_zip(data, UploadLimits.from_settings())  # before skops inflates any member
+    trusted = skops_trusted_types(data)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         schema = json.loads(archive.read("schema.json"))
-    estimator = skops.io.loads(data, trusted=None)
+    estimator = skops.io.loads(data, trusted=trusted or None)
     names = [str(name) for name in getattr(estimator, "feature_names_in_", [])]
     sklearn_version = schema.get("content", {}).get("_sklearn_version", {}).get("content", "")
     return ArtifactInfo("skops", "scikit-learn", str(sklearn_version).strip('"'), names,

@@ -3,7 +3,8 @@
 Binary classifiers only (probability of the positive class, e.g. default). The margin
 is the model's raw score: log-odds for XGBoost/LightGBM, ``decision_function`` for
 scikit-learn linear models, else logit(probability). Nothing here unpickles: skops
-loads with its default trusted types only, ONNX runs in onnxruntime.
+loads with its default trusted types plus the registry's reviewed list (passed in),
+ONNX runs in onnxruntime.
 
 Missing values: tree ensembles route them down their learned default branches; the
 other formats cannot score such rows, so those rows get NaN and are counted in
@@ -70,13 +71,15 @@ class ScoringModel:
     def __init__(self, artifact_format: str, features: list[str],
                  probability_fn: Callable[[pd.DataFrame], np.ndarray],
                  margin_fn: Callable[[pd.DataFrame], np.ndarray], handles_missing: bool,
-                 booster=None):
+                 booster=None, numeric_inputs: bool = True):
         self.format = artifact_format
         self.feature_names = features
         self._probability = probability_fn
         self._margin = margin_fn
         self.handles_missing = handles_missing
         self.booster = booster
+        # scikit-learn pipelines encode their own string/category columns.
+        self.numeric_inputs = numeric_inputs
 
     @property
     def is_tree_ensemble(self) -> bool:
@@ -86,6 +89,8 @@ class ScoringModel:
         missing = [name for name in self.feature_names if name not in frame.columns]
         if missing:
             raise MissingFeatures(missing)
+        if not self.numeric_inputs:
+            return frame[self.feature_names]
         return frame[self.feature_names].astype(np.float64)
 
     def probability(self, frame: pd.DataFrame) -> np.ndarray:
@@ -156,15 +161,15 @@ def _tree_model(data: bytes, artifact_format: str, features: list[str]) -> Scori
                         lambda frame: booster_margin(booster, frame), True, booster)
 
 
-def _skops_model(data: bytes, features: list[str]) -> ScoringModel:
+def _skops_model(data: bytes, features: list[str], trusted_types) -> ScoringModel:
     import skops.io
 
     try:
         untrusted = skops.io.get_untrusted_types(data=data)
-        if untrusted:
-            raise ModelLoadError("the skops file needs untrusted types: "
-                                 + ", ".join(sorted(untrusted)))
-        estimator = skops.io.loads(data, trusted=None)
+        refused = sorted(set(untrusted) - set(trusted_types))
+        if refused:
+            raise ModelLoadError("the skops file needs untrusted types: " + ", ".join(refused))
+        estimator = skops.io.loads(data, trusted=sorted(untrusted) or None)
     except ModelLoadError:
         raise
     except Exception as error:  # skops raises many kinds on a damaged archive
@@ -182,7 +187,7 @@ def _skops_model(data: bytes, features: list[str]) -> ScoringModel:
             return np.asarray(estimator.decision_function(frame), dtype=np.float64)
         return _logit(probability(frame))
 
-    return ScoringModel("skops", names, probability, margin, False)
+    return ScoringModel("skops", names, probability, margin, False, numeric_inputs=False)
 
 
 _CWD_LOCK = threading.Lock()
@@ -245,12 +250,15 @@ def _positive_class(outputs: list, rows: int) -> np.ndarray:
     raise ModelLoadError("no ONNX output looks like a binary class probability")
 
 
-def load_scoring_model(data: bytes, artifact_format: str, features: list[str]) -> ScoringModel:
-    """``features`` (from the registry) name the inputs when the artifact does not."""
+def load_scoring_model(data: bytes, artifact_format: str, features: list[str],
+                       trusted_types=frozenset()) -> ScoringModel:
+    """``features`` (from the registry) name the inputs when the artifact does not;
+    ``trusted_types``: the reviewed types a skops file may need beyond skops's defaults
+    (the registry's list); any other type is refused."""
     if artifact_format in TREE_FORMATS:
         return _tree_model(data, artifact_format, features)
     if artifact_format == "skops":
-        return _skops_model(data, features)
+        return _skops_model(data, features, trusted_types)
     if artifact_format == "onnx":
         return _onnx_model(data, features)
     raise ModelLoadError(f"unknown artifact format {artifact_format!r}")

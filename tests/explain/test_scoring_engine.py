@@ -99,3 +99,31 @@ def test_empty_input_is_refused_with_a_message(xgb_json, training_frame):
     model = load_scoring_model(xgb_json, "xgboost_json", FEATURES)
     with pytest.raises(ValueError, match="no rows to score"):
         model.score(training_frame.iloc[:0])
+
+
+def test_skops_histgradientboosting_and_a_string_pipeline_score_like_predict_proba():
+    import pandas as pd
+    import skops.io
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from registry.artifacts import SKOPS_TRUSTED_TYPES
+
+    rng = np.random.default_rng(13)
+    frame = pd.DataFrame({"amount": rng.normal(size=300),
+                          "purpose": rng.choice(["car", "education"], 300)})
+    target = (frame["amount"] + rng.normal(size=300) > 0).astype(int)
+    boosted = HistGradientBoostingClassifier(max_iter=5).fit(frame[["amount"]], target)
+    pipeline = make_pipeline(ColumnTransformer([("p", OneHotEncoder(), ["purpose"])],
+                                               remainder="passthrough"),
+                             LogisticRegression()).fit(frame, target)
+    for estimator, columns in ((boosted, ["amount"]), (pipeline, ["amount", "purpose"])):
+        artifact = skops.io.dumps(estimator)
+        model = load_scoring_model(artifact, "skops", columns, SKOPS_TRUSTED_TYPES)
+        np.testing.assert_allclose(model.score(frame).probability,
+                                   estimator.predict_proba(frame[columns])[:, 1])
+    with pytest.raises(ModelLoadError, match="untrusted types: sklearn._loss"):
+        load_scoring_model(skops.io.dumps(boosted), "skops", ["amount"])

@@ -194,3 +194,52 @@ def test_unnamed_xgboost_takes_the_registered_feature_names(ci_api, training_fra
     response = register(ci_api, "credit-pd", _unnamed_xgboost(training_frame),
                         metadata={"feature_names": FEATURES})
     assert response.status_code == 201 and response.json()["feature_names"] == FEATURES
+
+
+def _credit_frame():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(12)
+    frame = pd.DataFrame({"duration": rng.integers(6, 72, 200).astype(float),
+                          "amount": rng.normal(3000, 1000, 200),
+                          "purpose": rng.choice(["car", "education", "radio/tv"], 200)})
+    return frame, (frame["duration"] / 72 + rng.random(200) > 1).astype(int)
+
+
+def test_skops_histgradientboosting_and_pipelines_are_trusted(ci_api):
+    import skops.io
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder
+
+    frame, target = _credit_frame()
+    numeric = frame[["duration", "amount"]]
+    scorecard = make_pipeline(
+        ColumnTransformer([("bins", KBinsDiscretizer(n_bins=4, encode="onehot"),
+                            ["duration", "amount"]),
+                           ("purpose", OneHotEncoder(handle_unknown="ignore"), ["purpose"])]),
+        LogisticRegression())
+    for model, data in ((HistGradientBoostingClassifier(max_iter=5), numeric),
+                        (scorecard, frame)):
+        response = register(ci_api, "credit-pd", skops.io.dumps(model.fit(data, target)))
+        assert response.status_code == 201, response.json()
+        assert response.json()["feature_names"] == list(data.columns)
+
+
+def test_skops_types_outside_the_reviewed_list_are_refused_by_name(ci_api):
+    import operator
+
+    import skops.io
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    frame, target = _credit_frame()
+    model = make_pipeline(FunctionTransformer(operator.neg), LogisticRegression()).fit(
+        frame[["duration", "amount"]], target)
+    response = register(ci_api, "credit-pd", skops.io.dumps(model))
+    assert response.status_code == 422
+    assert "_operator.neg" in response.json()["detail"]
