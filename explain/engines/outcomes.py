@@ -78,7 +78,7 @@ def decile_calibration(y: np.ndarray, p: np.ndarray, *, bins: int = 10, n_boot: 
     for index, chunk in enumerate(np.array_split(order, bins)):
         if not len(chunk):
             continue
-        row = {"bin": index + 1, "count": len(chunk),
+        row: dict = {"bin": index + 1, "count": len(chunk),
                "mean_predicted": float(p[chunk].mean()),
                "mean_observed": float(y[chunk].mean()),
                "min_prediction": float(p[chunk].min()),
