@@ -1,6 +1,8 @@
 """Evidence benchmark, in one run: (a) SHAP through the Assay pipeline against shap called
 directly on the same model and rows, (b) fairness metrics against fairlearn's MetricFrame,
-(c) PSI/KS drift against scipy. Prints the table and appends it to benchmarks/RESULTS.md.
+(c) PSI/KS drift against scipy, and (d-f, benchmarks/kinds.py) drift of categorical and
+low-cardinality columns, regression and multiclass performance against their peers.
+Prints the table and appends it to benchmarks/RESULTS.md.
 
 (a) The pipeline is what a worker does for a SHAP run minus the database writes: read
 the dataset (Parquet bytes), load the artifact (XGBoost JSON bytes), path-dependent
@@ -105,12 +107,14 @@ def main():
                         default=[1_000_000, 10_000_000])
     parser.add_argument("--drift-rows", type=int, default=1_000_000)
     parser.add_argument("--drift-features", type=int, default=50)
+    parser.add_argument("--kinds-rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     if args.quick:
         args.shap_rows, args.fairness_rows, args.drift_rows = 5_000, [100_000], 100_000
+        args.kinds_rows = 100_000
         args.repeat = 1
 
     import django
@@ -119,6 +123,7 @@ def main():
     import drift as drift_benchmark
     import fairlearn
     import fairness as fairness_benchmark
+    import kinds as kinds_benchmark
     import scipy
     import shap
     import xgboost
@@ -164,6 +169,7 @@ def main():
               "|---|---|---|---|---|---|",
               f"| {args.drift_rows:,} | {args.drift_features} | {drift_s:.2f} | {scipy_s:.2f} | "
               f"{scipy_s / drift_s:.1f}x | {ks_diff:.1e} |", ""]
+    lines += kinds_benchmark.lines(args.kinds_rows, args.repeat)
     publish("\n".join(lines), record=not args.no_record)
 
 

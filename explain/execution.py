@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from explain.engines import fairness as fairness_engine
+from explain.engines import outcomes
 from explain.engines.drift import DriftRecipe, drift_report, is_categorical
 from explain.engines.explainers import background_sample, explain
 from explain.engines.performance import performance_report
@@ -151,6 +152,13 @@ def _explain_rows(inputs: RunInputs, method: str, start: int, stop: int,
     return chosen[result.rows], result.values
 
 
+def _shap_output(inputs: RunInputs, method: str) -> str:
+    if method == "tree_path_dependent" or (inputs.model.objective == "regression"
+                                           and method == "tree_interventional"):
+        return "margin"
+    return "prediction" if inputs.model.objective == "regression" else "probability"
+
+
 def _shap_columns(prefix: str, names: list[str]) -> list[str]:
     return [f"{prefix}__{name}" for name in names] + [f"{prefix}__bias"]
 
@@ -166,11 +174,25 @@ def _method_cap(recipe: dict, method: str) -> int | None:
 def rows_scoring(inputs: RunInputs, start: int, stop: int) -> pd.DataFrame:
     scores = inputs.model.score(inputs.frame.iloc[start:stop])
     rows = _ids(inputs, start, stop)
-    rows["probability"], rows["margin"] = scores.probability, scores.margin
+    if inputs.model.objective == "regression":
+        rows["prediction"], rows["margin"] = scores.prediction, scores.margin
+    elif inputs.model.objective == "multiclass":
+        classes = inputs.model.classes
+        decided = scores.decided_class
+        rows["decided_class"] = [classes[i] if i >= 0 else None for i in decided]
+        rows["probability"] = scores.probability
+        for index, label in enumerate(classes):
+            rows[f"probability__{label}"] = scores.class_probabilities[:, index]
+    else:
+        rows["probability"], rows["margin"] = scores.probability, scores.margin
     return rows
 
 
 def rows_shap(inputs: RunInputs, start: int, stop: int) -> pd.DataFrame:
+    if inputs.model.objective == "multiclass":
+        raise EvidenceInputError("SHAP runs for multiclass models are not available yet (the "
+                                 "engine gives [rows, features + 1, classes]; the run's "
+                                 "storage and pages take one output).")
     rows = _ids(inputs, start, stop)
     names = inputs.model.feature_names
     for method in inputs.recipe["methods"]:
@@ -184,6 +206,7 @@ def rows_shap(inputs: RunInputs, start: int, stop: int) -> pd.DataFrame:
 
 
 def rows_reason_codes(inputs: RunInputs, start: int, stop: int) -> pd.DataFrame:
+    require_binary(inputs, "Adverse-action reason codes")
     recipe = inputs.recipe
     method = recipe["method"]
     positions, values = _explain_rows(inputs, method, start, stop, _method_cap(recipe, method))
@@ -217,10 +240,22 @@ def _reason_recipe(recipe: dict) -> ReasonRecipe:
 
 
 def summarize_scoring(inputs: RunInputs, rows: pd.DataFrame) -> dict:
-    probability = rows["probability"].to_numpy()
+    objective = inputs.model.objective
+    probability = rows["prediction" if objective == "regression" else "probability"].to_numpy()
     scored = probability[~np.isnan(probability)]
-    counts, edges = np.histogram(scored, bins=20, range=(0, 1))
-    return {"rows": len(rows), "unscored_rows": int(np.isnan(probability).sum()),
+    if objective == "regression":
+        counts, edges = np.histogram(scored, bins=20) if len(scored) else \
+            (np.zeros(20, int), np.linspace(0, 1, 21))
+    else:
+        counts, edges = np.histogram(scored, bins=20, range=(0, 1))
+    extra: dict = {"objective": objective,
+                   "unseen_categories": inputs.model.unseen_categories(inputs.frame)}
+    if objective == "multiclass":
+        shares = rows["decided_class"].value_counts()
+        extra["classes"] = inputs.model.classes
+        extra["decided_class_counts"] = {label: int(shares.get(label, 0))
+                                         for label in inputs.model.classes}
+    return extra | {"rows": len(rows), "unscored_rows": int(np.isnan(probability).sum()),
             "mean_probability": float(scored.mean()) if len(scored) else None,
             "quantiles": {f"p{q}": float(np.quantile(scored, q / 100)) for q in
                           (1, 5, 25, 50, 75, 95, 99)} if len(scored) else {},
@@ -238,7 +273,7 @@ def summarize_shap(inputs: RunInputs, rows: pd.DataFrame) -> dict:
             np.zeros(len(names))
         order = np.argsort(-means, kind="stable")
         methods[method] = {
-            "output": "margin" if method == "tree_path_dependent" else "probability",
+            "output": _shap_output(inputs, method),
             "rows_explained": len(explained),
             "base_value": float(explained[0, -1]) if len(explained) else None,
             "importance": {names[i]: float(means[i]) for i in order}}
@@ -329,6 +364,13 @@ def _target(inputs: RunInputs) -> tuple[np.ndarray, np.ndarray]:
     return target, present
 
 
+def require_binary(inputs: RunInputs, what: str) -> None:
+    objective = inputs.model.objective
+    if objective != "binary":
+        raise EvidenceInputError(f"{what} is not available for {objective} models yet; it "
+                                 "needs a binary classifier.")
+
+
 def _scored_with_target(inputs: RunInputs):
     target, present = _target(inputs)
     scores = inputs.model.score(inputs.frame)
@@ -339,7 +381,53 @@ def _scored_with_target(inputs: RunInputs):
     return target, scores, usable, int((~present).sum())
 
 
+def _other_performance(inputs: RunInputs) -> tuple[pd.DataFrame, dict]:
+    """Regression and multiclass performance: rows with a target and a score."""
+    recipe = inputs.recipe
+    model = inputs.model
+    name = inputs.column_with_role("target")[0]
+    column = inputs.frame[name]
+    scores = model.score(inputs.frame)
+    rows = _ids(inputs, 0, len(inputs.frame))
+    scored = ~np.isnan(scores.probability)
+    try:
+        if model.objective == "regression":
+            target = pd.to_numeric(column, errors="coerce").to_numpy(np.float64)
+            if np.isinf(target).any():
+                raise EvidenceInputError(f"The target column {name!r} holds infinite values.")
+            present = ~np.isnan(target)
+            usable = present & scored
+            report = outcomes.regression_report(
+                target[usable], scores.prediction[usable], n_boot=recipe["bootstrap"],
+                seed=recipe["seed"], calibration_bins=recipe["calibration_bins"])
+            rows["target"], rows["prediction"] = target, scores.prediction
+        else:
+            present = column.notna().to_numpy()
+            usable = present & scored
+            labels = column[usable].map(_class_label).to_numpy()
+            report = outcomes.multiclass_report(labels, scores.class_probabilities[usable],
+                                                model.classes)
+            rows["target"] = column.map(_class_label).where(column.notna(), None)
+            rows["decided_class"] = [model.classes[i] if i >= 0 else None
+                                     for i in scores.decided_class]
+    except ValueError as error:
+        raise EvidenceInputError(f"Performance of the {model.objective} model: {error}.") \
+            from None
+    report |= {"rows_without_target": int((~present).sum()),
+               "unscored_rows": scores.unscored_rows}
+    return rows, report
+
+
+def _class_label(value) -> str:
+    """A target value as the model's class label: 2.0 and 2 are class "2"."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def compute_performance(inputs: RunInputs) -> tuple[pd.DataFrame, dict]:
+    if inputs.model.objective != "binary":
+        return _other_performance(inputs)
     recipe = inputs.recipe
     target, scores, usable, no_target = _scored_with_target(inputs)
     report = performance_report(target[usable], scores.probability[usable],
@@ -379,6 +467,7 @@ def _attribute_values(inputs: RunInputs, name: str, bins_used: dict,
 
 
 def compute_fairness(inputs: RunInputs) -> tuple[pd.DataFrame, dict]:
+    require_binary(inputs, "Fairness (selection rates and error rates by group)")
     recipe = inputs.recipe
     target, scores, usable, no_target = _scored_with_target(inputs)
     probability = scores.probability[usable]

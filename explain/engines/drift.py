@@ -73,23 +73,24 @@ def _numeric_bins(ref: np.ndarray, cmp_: np.ndarray, recipe: DriftRecipe) -> dic
             "psi": psi_from_counts(ref_counts, cmp_counts, recipe.epsilon)}
 
 
-def _category_bins(ref: np.ndarray, cmp_: np.ndarray, recipe: DriftRecipe) -> dict:
+def _category_bins(ref, cmp_, recipe: DriftRecipe) -> dict:
     """One bin per reference value (sorted), plus an "unseen" bin when the comparison has
-    values the reference never had."""
-    categories, ref_counts = np.unique(ref, return_counts=True)
-    position = np.searchsorted(categories, cmp_)
-    seen = position < len(categories)
-    seen[seen] = categories[position[seen]] == cmp_[seen]
-    cmp_counts = np.bincount(position[seen], minlength=len(categories))
-    unseen_values, unseen_counts = np.unique(cmp_[~seen], return_counts=True)
-    unseen = int(unseen_counts.sum())
+    values the reference never had. Counted by hashing (pandas' value_counts), so strings
+    are never sorted row by row."""
+    ref_found = pd.Series(ref).value_counts(sort=False)
+    categories = np.sort(ref_found.index.to_numpy())
+    ref_counts = ref_found.reindex(categories).to_numpy(np.int64)
+    cmp_found = pd.Series(cmp_).value_counts(sort=False)
+    seen = cmp_found.index.isin(categories)
+    cmp_counts = cmp_found[seen].reindex(categories, fill_value=0).to_numpy(np.int64)
+    unseen_found = cmp_found[~seen].sort_values(ascending=False, kind="stable")
+    unseen = int(unseen_found.sum())
     if unseen:
         ref_counts, cmp_counts = np.append(ref_counts, 0), np.append(cmp_counts, unseen)
-    order = np.argsort(-unseen_counts, kind="stable")[:SHOWN_UNSEEN]
     return {"binning": "category", "categories": [_plain(c) for c in categories],
             "reference_counts": ref_counts.tolist(), "comparison_counts": cmp_counts.tolist(),
-            "unseen": unseen, "unseen_values": {str(_plain(unseen_values[i])):
-                                                int(unseen_counts[i]) for i in order},
+            "unseen": unseen, "unseen_values": {str(_plain(value)): int(count) for value, count
+                                                in unseen_found.head(SHOWN_UNSEEN).items()},
             "psi": psi_from_counts(ref_counts, cmp_counts, recipe.epsilon)}
 
 
@@ -102,7 +103,8 @@ def psi(reference: np.ndarray, comparison: np.ndarray, recipe: DriftRecipe) -> d
     ref = np.sort(np.asarray(reference, dtype=np.float64))
     cmp_ = np.sort(np.asarray(comparison, dtype=np.float64))
     ref, cmp_ = ref[~np.isnan(ref)], cmp_[~np.isnan(cmp_)]
-    if len(np.unique(ref)) <= recipe.category_threshold:
+    distinct = int(np.count_nonzero(ref[1:] != ref[:-1])) + 1 if len(ref) else 0
+    if distinct <= recipe.category_threshold:
         result = _category_bins(ref, cmp_, recipe)
     else:
         result = _numeric_bins(ref, cmp_, recipe)
@@ -185,16 +187,23 @@ def _blocked(ref_rows: int, cmp_rows: int, counts: dict) -> dict | None:
     return None
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Category values as text, so 1 and "1" are one category; strings are kept as they
+    are (no copy)."""
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        return values
+    return values.astype(str)
+
+
 def _categorical_feature(reference, comparison, recipe: DriftRecipe) -> dict:
-    ref, cmp_ = pd.Series(reference, dtype=object), pd.Series(comparison, dtype=object)
+    ref, cmp_ = pd.Series(reference), pd.Series(comparison)
     ref_missing, cmp_missing = ref.isna().to_numpy(), cmp_.isna().to_numpy()
     counts = {"missing_reference": int(ref_missing.sum()),
               "missing_comparison": int(cmp_missing.sum())}
     blocked = _blocked(len(ref), len(cmp_), counts)
     if blocked:
         return blocked
-    result = _category_bins(ref[~ref_missing].astype(str).to_numpy(dtype=str),
-                            cmp_[~cmp_missing].astype(str).to_numpy(dtype=str), recipe)
+    result = _category_bins(_as_text(ref[~ref_missing]), _as_text(cmp_[~cmp_missing]), recipe)
     return result | {"band": band(result["psi"]), "ks": None, "out_of_range": result["unseen"],
                      **counts, "status": "ok",
                      "note": "categorical column: one bin per category, KS not defined"}

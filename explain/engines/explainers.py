@@ -66,6 +66,9 @@ def explain(model: ScoringModel, frame: pd.DataFrame, *, method: str,
     if method == "tree_path_dependent":
         return Explanation(path_dependent_values(model.booster, features), model.feature_names,
                            method, "margin", positions)
+    if model.objective == "multiclass":
+        raise ValueError(f"{method} SHAP for multiclass models is not available; use "
+                         "'tree_path_dependent' (one explanation per class)")
     source = model.features(background) if background is not None else everything
     source = background_sample(source, background_size, seed)
     if method == "tree_interventional":
@@ -87,15 +90,20 @@ def _interventional(model: ScoringModel, features: pd.DataFrame,
                          "splits, which shap's interventional algorithm reads as numeric "
                          "thresholds (the values would not add up to the probability); use "
                          "'tree_path_dependent'")
+    if model.objective == "multiclass":
+        raise ValueError("interventional SHAP for multiclass models is not available; use "
+                         "'tree_path_dependent' (one explanation per class)")
+    regression = model.objective == "regression"
     explainer = shap.TreeExplainer(model.booster, data=background,
                                    feature_perturbation="interventional",
-                                   model_output="probability")
+                                   model_output="raw" if regression else "probability")
     values = np.asarray(explainer.shap_values(features), dtype=np.float64)
     if values.ndim == 3:
         values = values[..., -1]
     bias = float(np.ravel(explainer.expected_value)[-1])
     result = np.hstack([values, np.full((len(features), 1), bias)])
-    check_additivity(result, model.probability(features), "interventional SHAP")
+    output = model.score(features).margin if regression else model.probability(features)
+    check_additivity(result, output, "interventional SHAP")
     return result
 
 

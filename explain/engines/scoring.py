@@ -1,10 +1,14 @@
-"""Batch scoring of every registry artifact format: probability and margin per row.
+"""Batch scoring of every registry artifact format.
 
-Binary classifiers only (probability of the positive class, e.g. default). The margin
-is the model's raw score: log-odds for XGBoost/LightGBM, ``decision_function`` for
-scikit-learn linear models, else logit(probability). Nothing here unpickles: skops
+Three objectives, detected from the artifact where it says so (XGBoost and LightGBM
+objectives, scikit-learn's estimator type): binary classifiers (probability of the
+positive class, e.g. default), regression models (LGD, EAD, income: the prediction on
+the target's scale) and multiclass models (rating grades: a probability per class, in
+the model's class order). The margin is the model's raw score: log-odds for binary
+XGBoost/LightGBM, ``decision_function`` for scikit-learn linear models, else
+logit(probability); per class for multiclass boosters. Nothing here unpickles: skops
 loads with its default trusted types plus the registry's reviewed list (passed in),
-ONNX runs in onnxruntime.
+ONNX (binary only) runs in onnxruntime.
 
 Missing values: tree ensembles route them down their learned default branches; the
 other formats cannot score such rows, so those rows get NaN and are counted in
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from explain.engines.tree_models import categories as booster_categories
 from explain.engines.tree_models import feature_names as booster_feature_names
 from explain.engines.tree_models import load_booster
 from explain.engines.tree_models import margin as booster_margin
@@ -38,16 +43,46 @@ class MissingFeatures(ValueError):
         self.missing = missing
 
 
+OBJECTIVES = ("binary", "regression", "multiclass")
+
+
 @dataclass
 class ScoreResult:
+    """``probability``: binary, the positive class's; regression, the prediction;
+    multiclass, the decided (most probable) class's, with every class's in
+    ``class_probabilities`` [n, k]. NaN for unscored rows."""
+
     probability: np.ndarray
     margin: np.ndarray
     unscored_rows: int
+    class_probabilities: np.ndarray | None = None
+
+    @property
+    def prediction(self) -> np.ndarray:
+        return self.probability
+
+    @property
+    def decided_class(self) -> np.ndarray:
+        """Index of the most probable class, -1 for unscored rows (multiclass)."""
+        if self.class_probabilities is None:
+            raise ValueError("only multiclass models decide a class")
+        scored = ~np.isnan(self.class_probabilities).any(axis=1)
+        decided = np.full(len(scored), -1)
+        decided[scored] = np.argmax(self.class_probabilities[scored], axis=1)
+        return decided
 
 
 class EmptyInput(ValueError):
     def __init__(self):
         super().__init__("the data have no rows to score")
+
+
+def _category_codes(column: pd.Series, categories: list) -> np.ndarray:
+    """The model's code of each value (its position in the trained categories), compared
+    as text so 2 and "2" are one category; missing and unseen values are NaN."""
+    lookup = {str(category): float(code) for code, category in enumerate(categories)}
+    text = column.astype(str).where(column.notna(), None)
+    return text.map(lookup).to_numpy(np.float64)
 
 
 def _not_empty(features: pd.DataFrame) -> pd.DataFrame:
@@ -71,8 +106,13 @@ class ScoringModel:
     def __init__(self, artifact_format: str, features: list[str],
                  probability_fn: Callable[[pd.DataFrame], np.ndarray],
                  margin_fn: Callable[[pd.DataFrame], np.ndarray], handles_missing: bool,
-                 booster=None, numeric_inputs: bool = True):
+                 booster=None, numeric_inputs: bool = True, objective: str = "binary",
+                 classes: list[str] | None = None, categories: dict | None = None):
         self.format = artifact_format
+        # Native categorical features: the categories in the model's code order.
+        self.categories = categories or {}
+        self.objective = objective
+        self.classes = classes or []
         self.feature_names = features
         self._probability = probability_fn
         self._margin = margin_fn
@@ -91,7 +131,25 @@ class ScoringModel:
             raise MissingFeatures(missing)
         if not self.numeric_inputs:
             return frame[self.feature_names]
-        return frame[self.feature_names].astype(np.float64)
+        if not self.categories:
+            return frame[self.feature_names].astype(np.float64)
+        columns = {name: _category_codes(frame[name], self.categories[name])
+                   if name in self.categories else frame[name].astype(np.float64)
+                   for name in self.feature_names}
+        return pd.DataFrame(columns, index=frame.index)
+
+    def unseen_categories(self, frame: pd.DataFrame) -> dict[str, dict[str, int]]:
+        """Per categorical feature, the values the model was not trained with and how
+        often each occurs (they are scored as missing, never silently coded)."""
+        found = {}
+        for name, categories in self.categories.items():
+            if name not in frame.columns:
+                continue
+            text = frame[name].dropna().astype(str)
+            unseen = text[~text.isin([str(c) for c in categories])].value_counts()
+            if len(unseen):
+                found[name] = {str(k): int(v) for k, v in unseen.head(10).items()}
+        return found
 
     def probability(self, frame: pd.DataFrame) -> np.ndarray:
         """For explainers: every row must be scorable."""
@@ -100,35 +158,87 @@ class ScoringModel:
     def score(self, frame: pd.DataFrame) -> ScoreResult:
         features = _not_empty(self.features(frame))
         n = len(features)
-        probability = np.full(n, np.nan)
-        margin = np.full(n, np.nan)
+        shape = (n, len(self.classes)) if self.objective == "multiclass" else (n,)
+        probability = np.full(shape, np.nan)
+        margin = np.full(shape, np.nan)
         complete = np.ones(n, dtype=bool) if self.handles_missing else \
             ~features.isna().any(axis=1).to_numpy()
         if complete.any():
             rows = features[complete] if not complete.all() else features
             probability[complete] = self._probability(rows)
             margin[complete] = self._margin(rows)
-        return ScoreResult(probability, margin, int(n - complete.sum()))
+        if self.objective != "multiclass":
+            return ScoreResult(probability, margin, int(n - complete.sum()))
+        decided = np.full(n, np.nan)
+        decided[complete] = probability[complete].max(axis=1)
+        return ScoreResult(decided, margin, int(n - complete.sum()), probability)
 
 
-def _binary_objective_xgboost(booster) -> None:
+_LIGHTGBM_REGRESSION = ("regression", "regression_l1", "l1", "l2", "huber", "fair",
+                        "quantile", "mape", "poisson", "gamma", "tweedie", "mse", "mae",
+                        "rmse")
+
+
+def tree_objective(booster) -> tuple[str, int, str]:
+    """(objective, number of classes, the framework's objective name) of a booster."""
     import json
 
-    objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
-    if objective not in ("binary:logistic", "binary:logitraw"):
-        raise ModelLoadError(f"the XGBoost objective is {objective}; Assay scores binary "
-                             "classifiers (binary:logistic)")
+    if hasattr(booster, "save_config"):  # XGBoost
+        learner = json.loads(booster.save_config())["learner"]
+        name = learner["objective"]["name"]
+        if name in ("binary:logistic", "binary:logitraw"):
+            return "binary", 2, name
+        if name in ("multi:softprob", "multi:softmax"):
+            return "multiclass", int(learner["learner_model_param"]["num_class"]), name
+        if name.startswith("reg:") and name != "reg:logistic" or name == "count:poisson":
+            return "regression", 0, name
+        raise ModelLoadError(f"the XGBoost objective is {name}; Assay scores binary "
+                             "classifiers, regression and multiclass models")
+    name = str(booster.dump_model(num_iteration=0).get("objective", ""))
+    first = name.split(" ")[0]
+    if first in ("binary", "cross_entropy", "xentropy"):
+        return "binary", 2, name
+    if first in ("multiclass", "softmax"):
+        classes = next((int(part.split(":", 1)[1]) for part in name.split()
+                        if part.startswith("num_class:")), 0)
+        return "multiclass", classes, name
+    if first in _LIGHTGBM_REGRESSION:
+        return "regression", 0, name
+    raise ModelLoadError(f"the LightGBM objective is {name or 'unknown'}; Assay scores "
+                         "binary classifiers, regression and multiclass (softmax) models")
 
 
-def _lightgbm_sigmoid(booster) -> float:
-    objective = str(booster.dump_model(num_iteration=0).get("objective", ""))
-    if not objective.startswith(("binary", "cross_entropy")):
-        raise ModelLoadError(f"the LightGBM objective is {objective or 'unknown'}; Assay "
-                             "scores binary classifiers")
+def _lightgbm_sigmoid(objective: str) -> float:
     for part in objective.split():
         if part.startswith("sigmoid:"):
             return float(part.split(":", 1)[1])
     return 1.0
+
+
+def _softmax(margin: np.ndarray) -> np.ndarray:
+    shifted = np.exp(margin - margin.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _tree_output(booster, artifact_format: str, objective: str, name: str):
+    """The function from a frame to the model's output (probability, prediction, or
+    class probabilities)."""
+    if objective == "binary":
+        scale = _lightgbm_sigmoid(name) if artifact_format == "lightgbm_text" else 1.0
+
+        def output(frame):
+            return _sigmoid(scale * booster_margin(booster, frame))
+    elif objective == "multiclass":
+        def output(frame):
+            return _softmax(booster_margin(booster, frame))
+    elif artifact_format == "lightgbm_text":
+        def output(frame):
+            return np.asarray(booster.predict(frame.to_numpy(np.float64)), dtype=np.float64)
+    else:
+        def output(frame):
+            return np.asarray(booster.inplace_predict(frame, predict_type="value"),
+                              dtype=np.float64)
+    return output
 
 
 def _tree_model(data: bytes, artifact_format: str, features: list[str]) -> ScoringModel:
@@ -147,18 +257,13 @@ def _tree_model(data: bytes, artifact_format: str, features: list[str]) -> Scori
             raise ModelLoadError(f"the model has {expected} input features but "
                                  f"{len(features)} feature names were registered")
         booster.feature_names = list(features)
-    if artifact_format == "lightgbm_text":
-        scale = _lightgbm_sigmoid(booster)
-
-        def probability(frame):
-            return _sigmoid(scale * booster_margin(booster, frame))
-    else:
-        _binary_objective_xgboost(booster)
-
-        def probability(frame):
-            return _sigmoid(booster_margin(booster, frame))
-    return ScoringModel(artifact_format, booster_feature_names(booster), probability,
-                        lambda frame: booster_margin(booster, frame), True, booster)
+    objective, classes, name = tree_objective(booster)
+    return ScoringModel(artifact_format, booster_feature_names(booster),
+                        _tree_output(booster, artifact_format, objective, name),
+                        lambda frame: booster_margin(booster, frame), True, booster,
+                        objective=objective,
+                        classes=[str(k) for k in range(classes)] if objective == "multiclass"
+                        else None, categories=booster_categories(booster))
 
 
 def _skops_model(data: bytes, features: list[str], trusted_types) -> ScoringModel:
@@ -174,10 +279,25 @@ def _skops_model(data: bytes, features: list[str], trusted_types) -> ScoringMode
         raise
     except Exception as error:  # skops raises many kinds on a damaged archive
         raise ModelLoadError(f"the skops artifact could not be loaded: {error}") from None
+    names = [str(n) for n in getattr(estimator, "feature_names_in_", [])] or features
+    if _is_regressor(estimator):
+        def prediction(frame):
+            return np.asarray(estimator.predict(frame), dtype=np.float64)
+
+        return ScoringModel("skops", names, prediction, prediction, False,
+                            numeric_inputs=False, objective="regression")
     if not hasattr(estimator, "predict_proba"):
         raise ModelLoadError("the scikit-learn estimator has no predict_proba; Assay scores "
-                             "probabilistic binary classifiers")
-    names = [str(n) for n in getattr(estimator, "feature_names_in_", [])] or features
+                             "probabilistic classifiers and regressors")
+    classes = [str(label) for label in getattr(estimator, "classes_", [])]
+    if len(classes) > 2:
+        def class_probabilities(frame):
+            return np.asarray(estimator.predict_proba(frame), dtype=np.float64)
+
+        return ScoringModel("skops", names, class_probabilities,
+                            lambda frame: np.log(np.clip(class_probabilities(frame), 1e-15,
+                                                         1)), False,
+                            numeric_inputs=False, objective="multiclass", classes=classes)
 
     def probability(frame):
         return np.asarray(estimator.predict_proba(frame)[:, 1], dtype=np.float64)
@@ -204,6 +324,12 @@ def _in_empty_directory():
             yield
         finally:
             os.chdir(previous)
+
+
+def _is_regressor(estimator) -> bool:
+    from sklearn.base import is_regressor
+
+    return bool(is_regressor(estimator))
 
 
 def _onnx_model(data: bytes, features: list[str]) -> ScoringModel:

@@ -2,7 +2,8 @@
 
 ``shap_values`` follows the numeric contract in ARCHITECTURE.md: an array of shape
 [n_rows, n_features + 1], last column the bias, each row summing to the margin
-prediction (log-odds for binary models), like XGBoost's ``pred_contribs``.
+prediction (log-odds for binary models), like XGBoost's ``pred_contribs``; for
+multiclass models [n_rows, n_features + 1, n_classes], one such slice per class.
 """
 
 import re
@@ -39,12 +40,27 @@ def has_categorical_splits(booster) -> bool:
     return "c" in (booster.feature_types or [])
 
 
+def categories(booster) -> dict[str, list]:
+    """A LightGBM model trained on pandas ``category`` columns: feature -> its categories
+    in code order (the model's ``pandas_categorical``)."""
+    trained = getattr(booster, "pandas_categorical", None)
+    if not trained or not hasattr(booster, "model_to_string"):
+        return {}
+    found = re.search(r"^\[categorical_feature: ([0-9,]*)\]", booster.model_to_string(),
+                      re.MULTILINE)
+    indices = [int(i) for i in found.group(1).split(",") if i] if found else []
+    names = feature_names(booster)
+    return {names[i]: list(values) for i, values in zip(indices, trained, strict=False)}
+
+
 def margin(booster, frame: pd.DataFrame) -> np.ndarray:
-    """Raw (log-odds) prediction."""
+    """Raw (log-odds) prediction. LightGBM gets a float matrix: categorical features are
+    already the model's category codes (``scoring`` encodes them)."""
     if hasattr(booster, "inplace_predict"):
         return np.asarray(booster.inplace_predict(frame, predict_type="margin"),
                           dtype=np.float64)
-    return np.asarray(booster.predict(frame, raw_score=True), dtype=np.float64)
+    return np.asarray(booster.predict(frame.to_numpy(np.float64), raw_score=True),
+                      dtype=np.float64)
 
 
 def shap_values(booster, frame: pd.DataFrame) -> np.ndarray:
@@ -57,9 +73,17 @@ def shap_values(booster, frame: pd.DataFrame) -> np.ndarray:
     frame = frame[feature_names(booster)]
     explainer = shap.TreeExplainer(booster, feature_perturbation="tree_path_dependent",
                                    model_output="raw")
-    values = np.asarray(explainer.shap_values(frame), dtype=np.float64)
+    # LightGBM gets a float matrix (categorical features are already category codes).
+    data = frame.to_numpy(np.float64) if hasattr(booster, "model_to_string") else frame
+    values = np.asarray(explainer.shap_values(data), dtype=np.float64)
+    expected = np.ravel(explainer.expected_value)
+    if values.ndim == 3 and values.shape[-1] > 2:
+        # Multiclass: [n_rows, n_features + 1, n_classes], each class's slice summing to
+        # that class's margin.
+        bias = np.broadcast_to(expected, (len(frame), 1, len(expected)))
+        return np.concatenate([values, bias], axis=1)
     if values.ndim == 3:  # some versions return one array per class for binary models
         values = values[..., -1]
-    bias = np.full((len(frame), 1), float(np.ravel(explainer.expected_value)[-1]))
+    bias = np.full((len(frame), 1), float(expected[-1]))
     return np.hstack([values, bias])
 

@@ -9,7 +9,9 @@ register = template.Library()
 _LABELS = {"auc": "AUC", "gini": "Gini", "ks": "KS", "brier": "Brier score",
            "log_loss": "Log loss", "tree_path_dependent": "Path-dependent TreeSHAP",
            "tree_interventional": "Interventional TreeSHAP", "permutation": "Permutation SHAP",
-           "kernel": "Kernel SHAP", "below_threshold": "below", "above_threshold": "at or above"}
+           "kernel": "Kernel SHAP", "below_threshold": "below", "above_threshold": "at or above",
+           "rmse": "RMSE", "mae": "MAE", "r2": "R-squared", "somers_d": "Somers' D",
+           "auc_macro_ovr": "AUC (one-vs-rest, macro)", "accuracy": "Accuracy"}
 
 
 @register.filter
