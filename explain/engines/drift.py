@@ -77,10 +77,11 @@ def _category_bins(ref, cmp_, recipe: DriftRecipe) -> dict:
     """One bin per reference value (sorted), plus an "unseen" bin when the comparison has
     values the reference never had. Counted by hashing (pandas' value_counts), so strings
     are never sorted row by row."""
-    ref_found = pd.Series(ref).value_counts(sort=False)
+    ref_found = (ref if isinstance(ref, pd.Series) else pd.Series(ref)).value_counts(sort=False)
     categories = np.sort(ref_found.index.to_numpy())
     ref_counts = ref_found.reindex(categories).to_numpy(np.int64)
-    cmp_found = pd.Series(cmp_).value_counts(sort=False)
+    cmp_found = (cmp_ if isinstance(cmp_, pd.Series) else pd.Series(cmp_)).value_counts(
+        sort=False)
     seen = cmp_found.index.isin(categories)
     cmp_counts = cmp_found[seen].reindex(categories, fill_value=0).to_numpy(np.int64)
     unseen_found = cmp_found[~seen].sort_values(ascending=False, kind="stable")
@@ -196,7 +197,8 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 def _categorical_feature(reference, comparison, recipe: DriftRecipe) -> dict:
-    ref, cmp_ = pd.Series(reference), pd.Series(comparison)
+    # Object dtype: no conversion to pandas' string arrays, values are hashed as they are.
+    ref, cmp_ = pd.Series(reference, dtype=object), pd.Series(comparison, dtype=object)
     ref_missing, cmp_missing = ref.isna().to_numpy(), cmp_.isna().to_numpy()
     counts = {"missing_reference": int(ref_missing.sum()),
               "missing_comparison": int(cmp_missing.sum())}

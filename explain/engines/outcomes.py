@@ -57,14 +57,20 @@ def somers_d(predicted: np.ndarray, observed: np.ndarray) -> float:
     return float(tau * np.sqrt(untied_observed / untied_predicted))
 
 
-def regression_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+def error_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    """RMSE, MAE and R-squared (scikit-learn's definitions)."""
     error = p - y
-    total = float(np.sum((y - y.mean()) ** 2))
-    residual = float(np.sum(error ** 2))
-    return {"rmse": float(np.sqrt(np.mean(error ** 2))), "mae": float(np.mean(np.abs(error))),
-            "r2": 1 - residual / total if total > 0 else float("nan"),
-            "somers_d": somers_d(p, y), "mean_predicted": float(p.mean()),
-            "mean_observed": float(y.mean())}
+    squared = float(np.dot(error, error))
+    centred = y - y.mean()
+    total = float(np.dot(centred, centred))
+    return {"rmse": float(np.sqrt(squared / len(y))), "mae": float(np.mean(np.abs(error))),
+            "r2": 1 - squared / total if total > 0 else float("nan")}
+
+
+def regression_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    return error_metrics(y, p) | {"somers_d": somers_d(p, y),
+                                  "mean_predicted": float(p.mean()),
+                                  "mean_observed": float(y.mean())}
 
 
 def decile_calibration(y: np.ndarray, p: np.ndarray, *, bins: int = 10, n_boot: int = 0,
@@ -105,12 +111,8 @@ def regression_report(y_true, predicted, *, n_boot: int = 0, seed: int = 0,
         samples: dict[str, list[float]] = {"rmse": [], "mae": [], "r2": []}
         for _ in range(n_boot):
             rows = rng.integers(0, len(y), len(y))
-            error = p[rows] - y[rows]
-            total = float(np.sum((y[rows] - y[rows].mean()) ** 2))
-            samples["rmse"].append(float(np.sqrt(np.mean(error ** 2))))
-            samples["mae"].append(float(np.mean(np.abs(error))))
-            samples["r2"].append(1 - float(np.sum(error ** 2)) / total if total > 0
-                                 else float("nan"))
+            for name, value in error_metrics(y[rows], p[rows]).items():
+                samples[name].append(value)
         low, high = (1 - level) / 2 * 100, (1 + level) / 2 * 100
         report["intervals"] = {name: [float(np.nanpercentile(values, low)),
                                       float(np.nanpercentile(values, high))]
