@@ -212,6 +212,7 @@ def start_evidence_run(request, slug, number):
     except RegistryError as error:
         return _render_version(request, version, status=422, form_error=error.detail,
                                chosen_kind=request.POST.get("kind", ""))
+    messages.success(request, f"{run.get_kind_display()} run requested on {dataset.name}.")
     return redirect("evidence-run", run_id=run.pk)
 
 
@@ -286,6 +287,8 @@ def sign_page(request, slug, number, kind):
             if "retry_after" in error.extra:
                 response["Retry-After"] = str(error.extra["retry_after"])
             return response
+        messages.success(request, f"Your signature ({TRANSITIONS[kind].label.lower()}) is "
+                                  "recorded.")
         return redirect("version", slug=slug, number=number)
     return render(request, "workflow/sign.html", context)
 
@@ -357,6 +360,7 @@ def raise_finding(request, slug, number):
                                backdate_reason=post.get("backdate_reason", "")[:2000])
     except RegistryError as error:
         return _refused(request, version, error, finding_error=error.detail)
+    messages.success(request, "Finding raised; its owner sees it in their queue.")
     return redirect(reverse("version", args=[slug, number]) + "#findings")
 
 
@@ -372,6 +376,7 @@ def close_finding(request, finding_id):
                                note=request.POST.get("note", "")[:5000])
     except RegistryError as error:
         return _refused(request, version, error)
+    messages.success(request, "Finding closed.")
     return redirect(reverse("version", args=[version.model.slug, version.number]) + "#findings")
 
 
@@ -392,6 +397,7 @@ def upload_report(request, slug, number):
                                           data=upload.read(), filename=upload.name)
     except RegistryError as error:
         return _refused(request, version, error)
+    messages.success(request, "Validation report uploaded.")
     return redirect(reverse("version", args=[slug, number]) + "#gate")
 
 
@@ -425,6 +431,7 @@ def mark_proxy(request, slug, number):
                                     reason=request.POST.get("reason", "")[:2000])
     except RegistryError as error:
         return _refused(request, version, error, proxy_error=error.detail)
+    messages.success(request, "Feature marked as a proxy for a protected attribute.")
     return redirect(reverse("version", args=[slug, number]) + "#fair-lending")
 
 
@@ -440,6 +447,7 @@ def grant_exception(request, slug, number):
             justification=request.POST.get("justification", "")[:5000])
     except RegistryError as error:
         return _refused(request, version, error)
+    messages.success(request, "Fairness exception granted.")
     return redirect(reverse("version", args=[slug, number]) + "#gate")
 
 
