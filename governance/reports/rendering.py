@@ -61,7 +61,10 @@ def _fairness(summary: dict) -> list[dict]:
                 "label": " & ".join(str(v) for v in group.get("group", {}).values()),
                 "count": group.get("count"), "rate": _number(group.get("selection_rate")),
                 "interval": " – ".join(_number(v) for v in interval) if interval else "—",
-                "ratio": _number(group.get("selection_rate_ratio_to_favoured")),
+                # The four-fifths ratio against the reference group (issue 13); older
+                # runs stored it against the most favoured group.
+                "ratio": _number(group.get("selection_rate_ratio_to_reference",
+                                           group.get("selection_rate_ratio_to_favoured"))),
                 "flag": bool(group.get("four_fifths_flag")),
                 "tpr": _number(group.get("tpr")), "fpr": _number(group.get("fpr")),
                 "ppv": _number(group.get("ppv"))})
