@@ -321,12 +321,48 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--version", required=True, type=int, help="version number")
         command.add_argument("--reason", default="", help="why (recorded in the audit trail)")
         command.set_defaults(handler=cmd_transition, action=action)
+    verify_pack = commands.add_parser(
+        "verify-pack", help="verify an audit pack offline (no server needed)",
+        description="Checks the pack's Ed25519 signature, the sha256 of the document and "
+        "of every embedded file against its signed manifest. Exits 0 when everything "
+        "matches; otherwise names each difference and exits 1. Without --key the key "
+        "printed in the pack is used, which proves integrity only: compare its id with "
+        "the bank's published key (GET /api/v1/signing-keys/).")
+    verify_pack.add_argument("pack", help="the audit pack PDF")
+    verify_pack.add_argument("--key", help="the bank's public key (PEM file)")
+    verify_pack.set_defaults(handler=cmd_verify_pack, offline=True)
     return parser
+
+
+def cmd_verify_pack(args, client=None) -> None:
+    from registry.packfile import verify
+
+    data = Path(args.pack).read_bytes()
+    key = Path(args.key).read_bytes() if args.key else None
+    result = verify(data, key)
+    if args.json:
+        print(json.dumps({"ok": result.ok, "problems": result.problems,
+                          "pack_id": result.manifest.get("pack_id"),
+                          "key_id": result.manifest.get("key_id"),
+                          "checked_with": result.key_source}, indent=2))
+    elif result.ok:
+        manifest = result.manifest
+        print(f"OK: audit pack {manifest['pack_id']} of {manifest['model']} "
+              f"v{manifest['version']} is intact; signature by {manifest['key_id']} checked "
+              f"with {result.key_source}; {len(manifest.get('attachments', {}))} embedded "
+              "files match.")
+    for problem in result.problems:
+        print(f"assay: {args.pack}: {problem}", file=sys.stderr)
+    if not result.ok:
+        raise GateClosed
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "offline", False):
+            args.handler(args)
+            return 0
         with _client(args) as client:
             args.handler(args, client)
     except CliError as error:

@@ -11,7 +11,7 @@ from governance.reports import selectors
 from governance.reports.models import AuditPack
 from governance.reports.rendering import render_pdf
 from governance.reports.signing_keys import active_key
-from registry.blobs import blob_transaction, store_blob
+from registry.blobs import blob_transaction, read_blob, store_blob
 from registry.models import ModelVersion
 from registry.packfile import seal, sha256_hex
 
@@ -44,10 +44,11 @@ def _manifest(content: selectors.PackContent) -> dict:
     }
 
 
-def build_pack(version: ModelVersion) -> SealedPack:
+def build_pack(version: ModelVersion,
+               content: selectors.PackContent | None = None) -> SealedPack:
     """Gather, render and seal a pack (no writes): the same evidence gives the same bytes."""
     started = time.perf_counter()
-    content = selectors.pack_content(version)
+    content = content or selectors.pack_content(version)
     gathered = time.perf_counter() - started
     key, private_key = active_key()
     rendered = render_pdf(content, key)
@@ -63,10 +64,11 @@ def generate_pack(*, actor, version: ModelVersion, trigger: str,
                   approval=None) -> tuple[AuditPack, bool]:
     """The pack of the version's current evidence; (pack, created). Identical evidence
     returns the stored pack: packs are never re-rendered or changed."""
-    sealed = build_pack(version)
-    existing = AuditPack.objects.filter(pack_id=sealed.content.pack_id).first()
+    content = selectors.pack_content(version)
+    existing = AuditPack.objects.filter(pack_id=content.pack_id).first()
     if existing is not None:
         return existing, False
+    sealed = build_pack(version, content)
     with blob_transaction():
         blob = store_blob(sealed.pdf)
         pack = AuditPack.objects.create(
@@ -83,8 +85,10 @@ def generate_pack(*, actor, version: ModelVersion, trigger: str,
     return pack, True
 
 
-def record_download(*, actor, pack: AuditPack, channel_note: str = "") -> None:
+def pack_bytes(*, actor, pack: AuditPack) -> bytes:
+    """The stored PDF (re-hashed on read), with the download audited."""
+    data = read_blob(pack.blob)
     with transaction.atomic():
         record_event(actor=actor, action="audit_pack.downloaded", target=pack,
-                     after={"pack_id": pack.pack_id, "sha256": pack.sha256},
-                     reason=channel_note)
+                     after={"pack_id": pack.pack_id, "sha256": pack.sha256})
+    return data

@@ -13,12 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from governance.reports.errors import SigningKeyMissing
 from governance.reports.models import SigningKey
 from registry.packfile import key_id, public_pem
 
-
-class SigningKeyMissing(RuntimeError):
-    """No key can sign: run ``manage.py create_signing_key``."""
+__all__ = ["SigningKeyMissing", "active_key", "create_signing_key", "published_keys"]
 
 
 def _key_path(kid: str) -> Path:

@@ -48,6 +48,7 @@ from governance.workflow.permissions import (
 )
 from governance.workflow.policies import POLICY_FIELDS, current_policy, pending_revision
 from governance.workflow.rounds import review_round, submitter_of, validators_of
+from governance.workflow.signals import approval_took_effect
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
 from registry.blobs import blob_transaction, read_blob, store_blob
 from registry.errors import PayloadTooLarge, UnreadableArtifact
@@ -248,6 +249,7 @@ def _take_effect(actor, version: ModelVersion, round_: int, policy: TierPolicy,
     # The inventory's review date is the approval's revalidation date (recorded above).
     RegisteredModel.objects.filter(pk=version.model_id).update(
         next_review_date=timezone.localdate(expires))
+    approval_took_effect.send(sender=Approval, approval=approval, actor=actor)
     return approval
 
 

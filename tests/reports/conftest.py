@@ -21,3 +21,18 @@ def signing_key(db, settings, tmp_path):
 @pytest.fixture
 def public_pem(signing_key) -> bytes:
     return signing_key.public_key_pem.encode()
+
+
+@pytest.fixture
+def approved(reviewed, victor, rita, amy, lenient_fairness):  # noqa: F811
+    from tests.workflow.conftest import approve
+
+    return approve(reviewed, victor, rita, amy)
+
+
+def pdf_attachment_names(data: bytes) -> list[str]:
+    import io
+
+    from pypdf import PdfReader
+
+    return sorted(PdfReader(io.BytesIO(data)).attachments)

@@ -36,6 +36,9 @@ class DeployableSerializer(serializers.Serializer):
     version = VersionStateSerializer(allow_null=True)
     revalidation_overdue = serializers.BooleanField()
     reasons = ReasonSerializer(many=True)
+    audit_pack = serializers.JSONField(allow_null=True, help_text=(
+        "the audit pack rendered when the approval took effect: pack_id, sha256, download "
+        "(null while it is being rendered, and in refusals)"))
 
 
 class ModelStateSerializer(serializers.Serializer):
@@ -45,11 +48,28 @@ class ModelStateSerializer(serializers.Serializer):
     deployable = DeployableSerializer()
 
 
+def approval_pack(state) -> dict | None:
+    """The pack recorded with the version's approval (reports' AuditPack, reached through
+    the version so that the workflow does not import reports)."""
+    from registry.models import ModelVersion
+
+    if state is None or not state.approval:
+        return None
+    version = ModelVersion.objects.filter(pk=state.id).first()
+    pack = version and version.audit_packs.filter(
+        approval__round=state.approval.get("round")).order_by("-created_at", "-id").first()
+    if not pack:
+        return None
+    return {"pack_id": pack.pack_id, "sha256": pack.sha256,
+            "download": f"/api/v1/audit-packs/{pack.pack_id}.pdf"}
+
+
 def answer_document(answer) -> dict:
     state = answer.version
     return {"deployable": answer.deployable, "model": answer.model, "as_of": answer.at,
             "version": VersionStateSerializer(state).data if state else None,
             "revalidation_overdue": answer.revalidation_overdue,
+            "audit_pack": approval_pack(state) if answer.deployable else None,
             "reasons": [{"code": code, "message": message}
                         for code, message in zip(answer.reasons, answer.messages,
                                                  strict=True)]}
