@@ -335,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_verify_pack(args, client=None) -> None:
-    from registry.packfile import verify
+    from registry.packfile import describe, verify
 
     data = Path(args.pack).read_bytes()
     key = Path(args.key).read_bytes() if args.key else None
@@ -347,8 +347,7 @@ def cmd_verify_pack(args, client=None) -> None:
                           "checked_with": result.key_source}, indent=2))
     elif result.ok:
         manifest = result.manifest
-        print(f"OK: audit pack {manifest['pack_id']} of {manifest['model']} "
-              f"v{manifest['version']} is intact; signature by {manifest['key_id']} checked "
+        print(f"OK: {describe(manifest)} is intact; signature by {manifest['key_id']} checked "
               f"with {result.key_source}; {len(manifest.get('attachments', {}))} embedded "
               "files match.")
     for problem in result.problems:

@@ -89,6 +89,13 @@ def seal(pdf: bytes, manifest: dict, private_key) -> tuple[bytes, dict]:
     return pdf[:start] + text + b" " * (size - len(text)) + pdf[start + size:], signed
 
 
+def describe(manifest: dict) -> str:
+    if manifest.get("version") is None:
+        return f"inventory report {manifest.get('pack_id')}"
+    return f"audit pack {manifest.get('pack_id')} of {manifest.get('model')} " \
+           f"v{manifest.get('version')}"
+
+
 @dataclass
 class Verification:
     problems: list[str] = field(default_factory=list)

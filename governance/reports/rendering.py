@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
-from governance.reports.selectors import PackContent
+from governance.reports.selectors import InventoryContent, PackContent
 from registry.packfile import MANIFEST_NAME, placeholder
 
 _RELATIONSHIP = {"audit-excerpt.json": "Data", MANIFEST_NAME: "Supplement"}
@@ -146,6 +146,32 @@ def render_pdf(content: PackContent, signing_key, template: str = "reports/pack.
                                   description="signed manifest (sha256 of every file and "
                                               "of the document)",
                                   created=moment, modified=moment, relationship="Supplement"))
+    laid_out = time.perf_counter()
+    document = HTML(string=html, base_url=None).render()
+    timings["layout_s"] = round(time.perf_counter() - laid_out, 4)
+    written = time.perf_counter()
+    pdf = document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments,
+                             finisher=_finisher)
+    timings["pdf_s"] = round(time.perf_counter() - written, 4)
+    return RenderedPdf(pdf, len(document.pages), timings)
+
+
+def render_inventory_pdf(content: InventoryContent, signing_key) -> RenderedPdf:
+    from weasyprint import HTML, Attachment
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    html = render_to_string("reports/inventory.html", {"c": content,
+                                                       "signing_key": signing_key})
+    timings["template_s"] = round(time.perf_counter() - started, 4)
+    moment = content.described_at
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    attachments = [Attachment(string=data, name=name, description=name, created=moment,
+                              modified=moment, relationship="Data")
+                   for name, data in content.attachments.items()]
+    attachments.append(Attachment(string=placeholder(), name=MANIFEST_NAME,
+                                  description="signed manifest", created=moment,
+                                  modified=moment, relationship="Supplement"))
     laid_out = time.perf_counter()
     document = HTML(string=html, base_url=None).render()
     timings["layout_s"] = round(time.perf_counter() - laid_out, 4)

@@ -33,7 +33,7 @@ from registry.blobs import read_blob
 from registry.models import ModelVersion, RegisteredModel
 
 KINDS = ("performance", "shap", "reason_codes", "fairness", "drift", "scoring")
-PACK_EVENT_TYPES = ("reports.auditpack", "reports.signingkey")
+PACK_EVENT_TYPES = ("reports.auditpack", "reports.signingkey", "reports.inventoryreport")
 
 # Section numbers of the pack, for the table of contents and the regulatory mapping.
 SECTIONS = [("model-card", "Model card"), ("data", "Data and lineage"),
@@ -283,3 +283,74 @@ def packs_of(version: ModelVersion):
 
 def latest_pack(version: ModelVersion) -> AuditPack | None:
     return packs_of(version).first()
+
+
+# ---- inventory report (all models, for committees) -----------------------------------------
+
+@dataclass
+class InventoryContent:
+    described_at: datetime
+    chain_head: AuditEvent | None
+    rows: list[dict]
+    totals: dict
+    report_id: str = ""
+    attachments: dict[str, bytes] = field(default_factory=dict)
+
+
+def inventory_content() -> InventoryContent:
+    """Every inventory entry with its tier, status, newest approval and expiry, review
+    date (overdue as of the moment described), open findings by severity and failing
+    fairness gates; a few queries in all, not a few per model."""
+    from governance.workflow.deployability import SERVING
+
+    chain_head = AuditEvent.objects.exclude(target_type__in=PACK_EVENT_TYPES).order_by(
+        "-sequence").first()
+    described_at = chain_head.timestamp if chain_head else datetime(2000, 1, 1)
+    today = described_at.date()
+    approvals: dict[int, Approval] = {}
+    for approval in Approval.objects.select_related("version").order_by("approved_at", "pk"):
+        approvals[approval.version.model_id] = approval
+    findings: dict[int, dict[str, int]] = {}
+    for model_id, severity in Finding.objects.filter(status=Finding.Status.OPEN).values_list(
+            "version__model_id", "severity"):
+        counts = findings.setdefault(model_id, {})
+        counts[severity] = counts.get(severity, 0) + 1
+    failing: dict[int, list[str]] = {}
+    reviewed = ModelVersion.objects.filter(
+        status__in=(ModelVersion.Status.IN_VALIDATION, *SERVING)).select_related(
+        "model", "artifact", "validation_dataset__blob", "training_dataset__blob")
+    policies: dict[int, object] = {}
+    for version in reviewed.order_by("pk"):
+        tier = version.model.risk_tier
+        policy = policies.setdefault(tier, current_policy(tier))
+        names = [check.name for check in gates.failing_fairness_checks(version, policy)]
+        if names:
+            failing.setdefault(version.model_id, []).extend(f"v{version.number} {n}"
+                                                            for n in names)
+    rows = []
+    for model in RegisteredModel.objects.select_related("owner").order_by("name", "slug"):
+        approval = approvals.get(model.pk)
+        overdue = bool(model.next_review_date and model.next_review_date < today
+                       and model.status != RegisteredModel.Status.RETIRED)
+        counts = findings.get(model.pk, {})
+        rows.append({"name": model.name, "slug": model.slug, "tier": model.risk_tier,
+                     "status": model.get_status_display(),
+                     "owner": model.owner.get_full_name() or model.owner.get_username(),
+                     "approved": approval.approved_at.date().isoformat() if approval else "",
+                     "expires": approval.expires_at.date().isoformat() if approval else "",
+                     "review": model.next_review_date.isoformat() if model.next_review_date
+                     else "", "overdue": overdue,
+                     "high": counts.get("high", 0), "medium": counts.get("medium", 0),
+                     "low": counts.get("low", 0), "failing": failing.get(model.pk, [])})
+    totals = {"models": len(rows), "overdue": sum(r["overdue"] for r in rows),
+              "high": sum(r["high"] for r in rows), "medium": sum(r["medium"] for r in rows),
+              "low": sum(r["low"] for r in rows),
+              "failing": sum(bool(r["failing"]) for r in rows),
+              "by_tier": {tier: sum(r["tier"] == tier for r in rows) for tier in (1, 2, 3)}}
+    content = InventoryContent(described_at, chain_head, rows, totals)
+    content.attachments = {"inventory.json": canonical_json({
+        "described_at": described_at, "chain_head": _event_json(chain_head),
+        "totals": totals, "models": rows}).encode()}
+    content.report_id = "IR-" + hashlib.sha256(
+        content.attachments["inventory.json"]).hexdigest()[:16].upper()
+    return content

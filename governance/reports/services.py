@@ -9,7 +9,7 @@ from django.db import transaction
 from audit.services import record_event
 from governance.reports import selectors
 from governance.reports.models import AuditPack
-from governance.reports.rendering import render_pdf
+from governance.reports.rendering import render_inventory_pdf, render_pdf
 from governance.reports.signing_keys import active_key
 from registry.blobs import blob_transaction, read_blob, store_blob
 from registry.models import ModelVersion
@@ -18,7 +18,7 @@ from registry.packfile import seal, sha256_hex
 
 @dataclass
 class SealedPack:
-    content: selectors.PackContent
+    content: selectors.PackContent | selectors.InventoryContent
     pdf: bytes
     manifest: dict
     pages: int
@@ -92,3 +92,27 @@ def pack_bytes(*, actor, pack: AuditPack) -> bytes:
         record_event(actor=actor, action="audit_pack.downloaded", target=pack,
                      after={"pack_id": pack.pack_id, "sha256": pack.sha256})
     return data
+
+
+def inventory_report(*, actor) -> SealedPack:
+    """The signed inventory report PDF for committees (not stored: it is rendered from
+    the inventory as it stands; the same inventory gives the same bytes); audited."""
+    started = time.perf_counter()
+    content = selectors.inventory_content()
+    gathered = time.perf_counter() - started
+    key, private_key = active_key()
+    rendered = render_inventory_pdf(content, key)
+    pdf, manifest = seal(rendered.pdf, {
+        "pack_id": content.report_id, "model": "(inventory)", "version": None,
+        "describes": content.described_at.isoformat(), "totals": content.totals,
+        "attachments": {name: sha256_hex(data) for name, data in content.attachments.items()},
+    }, private_key)
+    with transaction.atomic():
+        record_event(actor=actor, action="inventory_report.downloaded",
+                     target_ref=("reports.inventoryreport", content.report_id,
+                                 f"Inventory report {content.report_id}"),
+                     after={"report_id": content.report_id, "sha256": sha256_hex(pdf),
+                            "models": content.totals["models"]})
+    timings = {"queries_s": round(gathered, 4), **rendered.timings,
+               "total_s": round(time.perf_counter() - started, 4)}
+    return SealedPack(content, pdf, manifest, rendered.pages, key.key_id, timings)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from governance.reports import selectors, services
 from governance.reports.models import AuditPack
-from governance.reports.permissions import can_use_packs
+from governance.reports.permissions import can_read_inventory_report, can_use_packs
 from governance.reports.signing_keys import SigningKeyMissing, published_keys
 from registry import selectors as registry_selectors
 
@@ -54,4 +54,20 @@ def download_pack(request, pack_id):
     response = HttpResponse(services.pack_bytes(actor=request.user, pack=pack),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pack.filename}"'
+    return response
+
+
+@login_required
+def inventory_report(request):
+    if not can_read_inventory_report(request.user):
+        raise PermissionDenied("The inventory report is for auditors, risk officers and "
+                               "approvers.")
+    try:
+        report = services.inventory_report(actor=request.user)
+    except SigningKeyMissing as error:
+        messages.error(request, error.detail)
+        return redirect("inventory")
+    response = HttpResponse(report.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (f'attachment; filename="inventory-report-'
+                                       f'{report.manifest["pack_id"]}.pdf"')
     return response

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from pypdf import PdfReader
 
 from audit.models import AuditEvent
 from governance.reports.models import AuditPack
@@ -141,3 +142,23 @@ def test_approval_enqueues_its_pack_on_the_reports_queue(reviewed, victor, rita,
         approve(reviewed, victor, rita, amy)
     assert [(args[:2], queue) for args, queue in sent] == [([reviewed.pk, "approval"],
                                                             "reports")]
+
+
+def test_inventory_report_for_committees_is_signed_and_audited(client, rita, dan, reviewed,
+                                                               other_model, signing_key):
+    from registry.packfile import verify as verify_pack
+
+    client.force_login(dan)
+    assert client.get("/inventory/report.pdf").status_code == 403
+    assert b"Inventory report for committees" not in client.get("/").content
+    client.force_login(rita)
+    assert b"Inventory report for committees" in client.get("/").content
+    response = client.get("/inventory/report.pdf")
+    assert response.status_code == 200 and verify_pack(response.content,
+                                                       signing_key.public_key_pem).ok
+    text = "\n".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(response.content)).pages)
+    assert "Credit PD" in text and "Fraud" in text and "Models" in text
+    assert AuditEvent.objects.filter(action="inventory_report.downloaded").count() == 1
+    api = api_as(rita, "read")
+    assert api.get("/api/v1/inventory-report.pdf").status_code == 200

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from explain.selectors import version_by_id
 from governance.reports import selectors, services
 from governance.reports.models import AuditPack, SigningKey
-from governance.reports.permissions import can_use_packs
+from governance.reports.permissions import can_read_inventory_report, can_use_packs
 from governance.reports.signing_keys import published_keys
 from registry.api.permissions import require, require_scope
 
@@ -112,3 +112,18 @@ class AuditPackDownloadView(APIView):
             raise exceptions.NotFound(f"No audit pack {pack_id}.")
         _pack_version(request, pack.version_id)
         return _pdf(request, pack)
+
+
+class InventoryReportView(APIView):
+    @extend_schema(summary="The inventory report for committees (signed PDF; audited)",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, 401: PROBLEM,
+                              403: PROBLEM, 503: PROBLEM})
+    def get(self, request):
+        require(can_read_inventory_report(request.user), "The inventory report is for "
+                "auditors, risk officers and approvers.")
+        require_scope(request, "read")
+        report = services.inventory_report(actor=request.user)
+        response = HttpResponse(report.pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (f'attachment; filename="inventory-report-'
+                                           f'{report.manifest["pack_id"]}.pdf"')
+        return response

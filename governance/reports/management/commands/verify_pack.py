@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from governance.reports.models import SigningKey
-from registry.packfile import verify
+from registry.packfile import describe, verify
 
 
 class Command(BaseCommand):
@@ -33,5 +33,5 @@ class Command(BaseCommand):
         if not result.ok:
             raise CommandError("; ".join(result.problems))
         manifest = result.manifest
-        self.stdout.write(f"OK: audit pack {manifest['pack_id']} of {manifest['model']} "
-                          f"v{manifest['version']} is intact, signed by {manifest['key_id']}.")
+        self.stdout.write(f"OK: {describe(manifest)} is intact, signed by "
+                          f"{manifest['key_id']}.")
