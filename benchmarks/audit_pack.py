@@ -73,9 +73,11 @@ def seed() -> object:
     from governance.demo.training import category_labels
     from governance.reports.signing_keys import create_signing_key
     from governance.workflow.services import (
+        decide_policy_revision,
         raise_finding,
         revise_policy,
         sign_decision,
+        sign_off_validation,
         transition,
         upload_validation_report,
     )
@@ -88,6 +90,7 @@ def seed() -> object:
     victor = _user("victor", roles.VALIDATOR)
     rita = _user("rita", roles.RISK_OFFICER, roles.APPROVER)
     alex = _user("alex", roles.APPROVER)
+    rose = _user("rose", roles.RISK_OFFICER)
     train, valid, names, target = _frames()
     model = RegisteredModel.objects.create(
         slug="credit-pd-xgb", name="Retail credit PD (XGBoost)", owner=olivia,
@@ -112,8 +115,9 @@ def seed() -> object:
                                      git_commit="3f2c9e1a7b"))
         for run in EvidenceRun.objects.filter(version=version):
             execute_evidence_run(run.pk, run.attempts + 1)
-        revise_policy(actor=rita, tier=1, reason="benchmark",
-                      changes={"four_fifths_min": None, "equal_opportunity_max_difference": None})
+        proposal = revise_policy(actor=rita, tier=1, reason="benchmark", changes={
+            "four_fifths_min": None, "equal_opportunity_max_difference": None})
+        decide_policy_revision(actor=rose, policy=proposal, approve=True)
         transition(actor=olivia, version=version, action="submit")
         transition(actor=victor, version=version, action="start_validation")
         upload_validation_report(actor=victor, version=version, filename="validation.pdf",
@@ -121,6 +125,10 @@ def seed() -> object:
         raise_finding(actor=victor, version=version, severity="medium",
                       title="Thin coverage under 25", description="Few young applicants.",
                       owner=olivia, due_date=dt.date.today() + dt.timedelta(days=60))
+        sign_off_validation(actor=victor, version=version, validation_type="initial",
+                            scope="Data, performance, stability and fairness.", opinion="fit",
+                            rationale="Within the policy's limits.",
+                            password="victor-pass-123!")
         for signer in (rita, alex):
             sign_decision(actor=signer, version=version, kind="approve",
                           password=f"{signer.username}-pass-123!", meaning="approved for use",

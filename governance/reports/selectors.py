@@ -27,6 +27,7 @@ from governance.workflow.models import (
     FairnessException,
     Finding,
     ValidationReport,
+    ValidationSignOff,
 )
 from governance.workflow.policies import current_policy
 from registry.blobs import read_blob
@@ -92,7 +93,7 @@ class PackContent:
     findings: list[dict]
     exceptions: list[FairnessException]
     reports: list[ValidationReport]
-    sign_off: object | None
+    sign_offs: list[ValidationSignOff]
     policy: object
     checks: list[gates.GateCheck]
     decisions: list[Decision]
@@ -153,15 +154,9 @@ def _finding_history(findings: list[Finding], events: list[AuditEvent]) -> list[
     return [{"finding": f, "history": by_target.get(str(f.pk), [])} for f in findings]
 
 
-def _sign_off(version: ModelVersion):
-    """The validator's scope and opinion, where a sign-off model exists and holds one."""
-    from django.apps import apps
-
-    try:
-        model = apps.get_model("workflow", "ValidationSignOff")
-    except LookupError:
-        return None
-    return model.objects.filter(version=version).order_by("-pk").first()
+def _sign_offs(version: ModelVersion) -> list[ValidationSignOff]:
+    """The validator's signed scope and opinion, one per review round."""
+    return list(ValidationSignOff.objects.filter(version=version).order_by("signed_at", "pk"))
 
 
 def _present(content: "PackContent") -> dict[str, bool]:
@@ -172,7 +167,7 @@ def _present(content: "PackContent") -> dict[str, bool]:
             or evidence["reason_codes"].run is not None,
             "fairness": evidence["fairness"].run is not None,
             "drift": evidence["drift"].run is not None,
-            "validation": bool(content.reports or content.sign_off),
+            "validation": bool(content.reports or content.sign_offs),
             "decisions": bool(content.decisions), "audit": bool(content.events),
             "mapping": True}
 
@@ -253,7 +248,7 @@ def pack_content(version: ModelVersion) -> PackContent:
                         .select_related("granted_by").order_by("check_name")),
         reports=list(ValidationReport.objects.filter(version=version)
                      .select_related("blob", "uploaded_by").order_by("uploaded_at", "pk")),
-        sign_off=_sign_off(version), policy=policy,
+        sign_offs=_sign_offs(version), policy=policy,
         checks=gates.approval_gates(version, policy).checks, decisions=decisions,
         approvals=list(Approval.objects.filter(version=version).select_related("policy")
                        .order_by("approved_at", "pk")),
