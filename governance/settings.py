@@ -253,6 +253,9 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain": {
         "task": "audit.verify_chain",
         "schedule": env_int("ASSAY_AUDIT_VERIFY_SECONDS", 3600)},
+    "verify-workflow-records": {
+        "task": "workflow.verify_records",
+        "schedule": env_int("ASSAY_VERIFY_RECORDS_SECONDS", 3600)},
 }
 ASSAY_BLOB_VERIFY_BYTES_PER_RUN = env_size("ASSAY_BLOB_VERIFY_BYTES_PER_RUN", "2GB")
 ASSAY_BLOB_VERIFY_MAX_PER_RUN = env_int("ASSAY_BLOB_VERIFY_MAX_PER_RUN", 1000)

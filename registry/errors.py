@@ -139,3 +139,19 @@ class FeatureNamesMissing(RegistryError):
     problem_type = "feature-names-missing"
     title = "The model's features are not named"
     status = 422
+
+
+class RoleConflict(RegistryError):
+    """The model's validator must be independent of its development: choose another validator or developer (see 'field')."""
+
+    problem_type = "role-conflict"
+    title = "One person may not hold both of these roles on a model"
+    status = 400
+
+
+class DerivedFieldNotWritable(RegistryError):
+    """status and next_review_date follow from the versions and their approvals; only a risk officer may override them, with a reason (audited)."""
+
+    problem_type = "derived-field-not-writable"
+    title = "This field is derived and may not be set"
+    status = 400

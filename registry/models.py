@@ -152,8 +152,23 @@ class ModelVersion(models.Model):
     description = models.TextField(blank=True)
     # NULL, not "", when absent: the per-model unique constraint must ignore it.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True,
+        help_text="sha256 of the registration request (artifact and metadata): a retry with "
+                  "the same Idempotency-Key must send the same request")
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                       related_name="+")
+    # The people who built and submitted this version, frozen when they acted: changing
+    # the inventory entry later does not lift their separation-of-duties restrictions.
+    developer_at_registration = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="the model's developer when the version was registered")
+    developer_at_submission = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="the model's developer when the version was last submitted")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     help_text="who last submitted it for validation")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.chain import canonical_json
 from audit.services import record_event
 from audit.snapshots import changed_fields, snapshot
 from registry.artifacts import ArtifactInfo, inspect_artifact
@@ -17,14 +18,17 @@ from registry.blobs import blob_transaction, restore_blob_file, sha256_hex, stor
 from registry.errors import (
     ArtifactFormatMismatch,
     DatasetSchemaMismatch,
+    DerivedFieldNotWritable,
     DuplicateModel,
     FeatureNamesMissing,
     IdempotencyConflict,
     PayloadTooLarge,
+    RoleConflict,
     UnknownReference,
 )
 from registry.models import ApiToken, Dataset, ModelVersion, RegisteredModel, VersionTag
-from registry.signals import version_registered
+from registry.roles import RISK_OFFICER, has_role
+from registry.signals import model_people_changed, version_registered
 from registry.tabular import profile_dataset
 
 TOKEN_PREFIX = "assay"  # noqa: S105 - the public marker in front of every token
@@ -43,38 +47,93 @@ def _user_by_username(username: str | None, role: str):
                                field=role) from None
 
 
-def create_model(*, actor, fields: dict, ci_accounts: list[str] = ()) -> RegisteredModel:
+# Fields that follow from the versions and their approvals (the workflow keeps them):
+# only a risk officer may override them, with a reason.
+DERIVED_FIELDS = ("status", "next_review_date")
+PEOPLE = ("owner", "developer", "validator")
+
+
+def _may_override_derived_fields(actor) -> bool:
+    return actor is None or actor.is_superuser or has_role(actor, RISK_OFFICER)
+
+
+def _check_derived_fields(actor, changed: list[str], reason: str) -> None:
+    if not changed:
+        return
+    names = " and ".join(changed)
+    if not _may_override_derived_fields(actor):
+        raise DerivedFieldNotWritable(
+            f"{names} follow(s) from the model's versions and approvals and may not be set; "
+            "a risk officer may override, with a reason.", field=changed[0])
+    if not reason.strip():
+        raise DerivedFieldNotWritable(f"Overriding {names} needs a reason (it is audited).",
+                                      field="reason")
+
+
+def _check_people(model: RegisteredModel) -> None:
+    if model.validator_id and model.validator_id == model.developer_id:
+        raise RoleConflict(f"{model.validator.get_username()} cannot validate a model they "
+                           "develop: choose an independent validator.", field="validator")
+
+
+def _record_override(actor, model: RegisteredModel, before: dict, changed: list[str],
+                     reason: str) -> None:
+    if changed:
+        record_event(actor=actor, action="model.derived_fields_overridden", target=model,
+                     before={name: before.get(name) for name in changed},
+                     after={name: getattr(model, name) for name in changed}, reason=reason)
+
+
+def create_model(*, actor, fields: dict, ci_accounts: list[str] = (),
+                 reason: str = "") -> RegisteredModel:
     """``fields`` are RegisteredModel fields, with owner/developer/validator as usernames."""
     values = dict(fields)
-    for role in ("owner", "developer", "validator"):
+    for role in PEOPLE:
         if role in values:
             values[role] = _user_by_username(values[role], role)
     values.setdefault("owner", actor)
+    defaults = {"status": RegisteredModel.Status.IN_DEVELOPMENT, "next_review_date": None}
+    overridden = [name for name in DERIVED_FIELDS
+                  if name in values and values[name] != defaults[name]]
+    _check_derived_fields(actor, overridden, reason)
     accounts = [_user_by_username(name, "ci_accounts") for name in ci_accounts]
     with transaction.atomic():
         if RegisteredModel.objects.filter(slug=values["slug"]).exists():
             raise DuplicateModel(f"A model with slug {values['slug']!r} already exists.")
+        model = RegisteredModel(**values)
+        _check_people(model)
         try:
             with transaction.atomic():
-                model = RegisteredModel.objects.create(**values)
+                model.save()
         except IntegrityError:
             raise DuplicateModel(f"A model with slug {values['slug']!r} already exists.") from None
         model.ci_accounts.set(accounts)
         after = snapshot(model) | {"ci_accounts": sorted(a.username for a in accounts)}
-        record_event(actor=actor, action="model.created", target=model, after=after)
+        record_event(actor=actor, action="model.created", target=model, after=after,
+                     reason=reason)
+        _record_override(actor, model, defaults, overridden, reason)
     return model
 
 
 def update_model(*, actor, model: RegisteredModel, changes: dict, reason: str = "",
                  ci_accounts: list[str] | None = None) -> RegisteredModel:
+    """Change an inventory entry. status and next_review_date are derived (risk officers
+    may override with a reason); a change of owner, developer or validator restarts the
+    reviews under way (``model_people_changed``)."""
     with transaction.atomic():
         model = RegisteredModel.objects.select_for_update().get(pk=model.pk)
         before = snapshot(model) | {"ci_accounts": sorted(
             model.ci_accounts.values_list("username", flat=True))}
+        derived_before = {name: getattr(model, name) for name in DERIVED_FIELDS}
+        people_before = {role: getattr(model, f"{role}_id") for role in PEOPLE}
         for name, value in changes.items():
-            if name in ("owner", "developer", "validator"):
+            if name in PEOPLE:
                 value = _user_by_username(value, name)
             setattr(model, name, value)
+        overridden = [name for name in DERIVED_FIELDS
+                      if name in changes and getattr(model, name) != derived_before[name]]
+        _check_derived_fields(actor, overridden, reason)
+        _check_people(model)
         model.save()
         if ci_accounts is not None:
             model.ci_accounts.set([_user_by_username(n, "ci_accounts") for n in ci_accounts])
@@ -86,6 +145,12 @@ def update_model(*, actor, model: RegisteredModel, changes: dict, reason: str = 
         if new:
             record_event(actor=actor, action="model.updated", target=model, before=old,
                          after=new, reason=reason)
+        _record_override(actor, model, derived_before, overridden, reason)
+        changed_people = [role for role in PEOPLE
+                          if getattr(model, f"{role}_id") != people_before[role]]
+        if changed_people:
+            model_people_changed.send(sender=RegisteredModel, model=model, actor=actor,
+                                      changed=changed_people, reason=reason)
     return model
 
 
@@ -149,6 +214,12 @@ def _resolve_dataset(dataset_id: int | None, role: str, info: ArtifactInfo) -> D
     return dataset
 
 
+def registration_fingerprint(artifact_sha256: str, metadata: VersionMetadata) -> str:
+    """What an Idempotency-Key stands for: the artifact and every metadata field."""
+    return hashlib.sha256(canonical_json({"artifact_sha256": artifact_sha256,
+                                          "metadata": asdict(metadata)}).encode()).hexdigest()
+
+
 def register_version(*, actor, model: RegisteredModel, data: bytes, filename: str,
                      metadata: VersionMetadata, idempotency_key: str | None,
                      max_bytes: int) -> tuple[ModelVersion, bool]:
@@ -176,6 +247,7 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
         # The row lock serialises registrations per model: numbers stay gap-free
         # and the duplicate checks below see every committed version.
         model = RegisteredModel.objects.select_for_update().get(pk=model.pk)
+        fingerprint = registration_fingerprint(digest, metadata)
         if idempotency_key:
             previous = model.versions.filter(idempotency_key=idempotency_key).select_related(
                 "artifact").first()
@@ -185,6 +257,12 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
                         f"Idempotency-Key {idempotency_key!r} already registered v"
                         f"{previous.number} with a different artifact.",
                         version=previous.number)
+                # Rows from before fingerprints were kept have none: the artifact decides.
+                if previous.idempotency_fingerprint not in ("", fingerprint):
+                    raise IdempotencyConflict(
+                        f"Idempotency-Key {idempotency_key!r} already registered v"
+                        f"{previous.number} with the same artifact but different metadata; "
+                        "a retry must resend the same request.", version=previous.number)
                 restore_blob_file(previous.artifact, data)
                 return previous, False
         previous = model.versions.filter(artifact__sha256=digest).select_related(
@@ -204,7 +282,9 @@ def register_version(*, actor, model: RegisteredModel, data: bytes, filename: st
             training_dataset=training, validation_dataset=validation,
             git_commit=metadata.git_commit, ci_run_url=metadata.ci_run_url,
             metrics=metadata.metrics, params=metadata.params, description=metadata.description,
-            idempotency_key=idempotency_key or None, registered_by=actor)
+            idempotency_key=idempotency_key or None,
+            idempotency_fingerprint=fingerprint if idempotency_key else "",
+            registered_by=actor, developer_at_registration_id=model.developer_id)
         VersionTag.objects.bulk_create(
             [VersionTag(version=version, name=tag) for tag in dict.fromkeys(metadata.tags)])
         record_event(actor=actor, action="version.registered", target=version,

@@ -30,6 +30,8 @@ def _ensure_roles():
                                 ).create_default_policies(apps, None)
         importlib.import_module("governance.workflow.migrations.0003_validation_signoff"
                                 ).require_signoff_for_tiers_1_and_2(apps, None)
+        importlib.import_module("governance.workflow.migrations.0007_owner_excluded"
+                                ).exclude_owners_by_default(apps, None)
 
 
 def _user(username, *groups, **extra):

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from audit.models import AuditEvent
 from explain.models import EvidenceRun
+from governance.workflow import integrity
 from governance.workflow.gates import REPORT_KEY, current_report, result_sha256
 from governance.workflow.models import Finding
 from registry.blobs import blob_damage
@@ -31,6 +32,7 @@ class VersionState:
     number: int
     status: str
     approval: dict | None = None
+    approval_event_hash: str | None = None  # the approve event that put ``approval`` in force
     open_high_findings: list[str] = field(default_factory=list)
     since: datetime | None = None
 
@@ -87,8 +89,9 @@ def version_states(model: RegisteredModel, at: datetime | None = None) -> list[V
         state.status, state.since = event.after["status"], event.timestamp
         if event.after.get("action") == "approve":
             state.approval = event.after["approval"]
-        elif state.status not in SERVING:
-            state.approval = None if state.status != S.HALTED else state.approval
+            state.approval_event_hash = event.hash
+        elif state.status not in SERVING and state.status != S.HALTED:
+            state.approval, state.approval_event_hash = None, None
     for document in finding_state.values():
         state = states.get(document["version"])
         if state and document["status"] == Finding.Status.OPEN and \
@@ -156,6 +159,11 @@ def _judge(state: VersionState, states: list[VersionState], answer: Answer,
     approval = state.approval
     if approval is None:
         answer.refuse("not_approved", f"v{state.number} has no approval on record.")
+        return
+    problems = integrity.approval_problems(state.id, state.approval_event_hash)
+    if problems:
+        answer.refuse("approval_unverified", f"v{state.number}'s approval does not agree with "
+                      "its signed records: " + "; ".join(problems[:3]) + ".")
         return
     if answer.at > _when(approval["grace_until"]):
         answer.refuse("expired", f"v{state.number}'s approval expired on "

@@ -44,7 +44,7 @@ class SignatureThrottled(RegistryError):
 
 
 class NotDeployable(RegistryError):
-    """See 'reasons' for machine-readable codes: not_approved, expired, halted, model_halted, rolled_back, retired, gate_failed, approval_invalidated, no_approved_version."""
+    """See 'reasons' for machine-readable codes: not_approved, expired, halted, model_halted, rolled_back, retired, gate_failed, approval_invalidated, approval_unverified (the approval in the audit trail is not backed by server-signed, agreeing decision and approval records), no_approved_version."""
 
     problem_type = "not-deployable"
     title = "This may not be deployed"

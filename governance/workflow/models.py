@@ -25,6 +25,9 @@ class TierPolicy(models.Model):
                                  "'validation complete' with a favourable opinion")
     approvals_required = models.PositiveSmallIntegerField(default=1)
     risk_officer_must_approve = models.BooleanField(default=False)
+    owner_excluded = models.BooleanField(
+        default=False, help_text="the model's owner may neither approve nor deploy its own "
+                                 "model's versions (on by default for tiers 1 and 2)")
     four_fifths_min = models.FloatField(
         null=True, blank=True,
         help_text="lowest allowed ratio of a group's approval rate to the most favoured "
@@ -62,7 +65,21 @@ class TierPolicy(models.Model):
         return f"Tier {self.tier} policy r{self.revision}"
 
 
-class Decision(models.Model):
+class ServerSealed(models.Model):
+    """A record the server signs (``integrity``): the hash of the audit event that created
+    it, and an HMAC under a server key over its content and that hash. Empty on records
+    made before signing existed, until ``manage.py seal_legacy_records``."""
+
+    event_hash = models.CharField(max_length=64, blank=True, db_index=True,
+                                  help_text="hash of the audit event that created it")
+    signature_key_id = models.CharField(max_length=64, blank=True)
+    server_signature = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Decision(ServerSealed):
     """A signature: who decided what about which exact artifact and evidence, meaning what."""
 
     class Kind(models.TextChoices):
@@ -140,7 +157,7 @@ class ValidationSignOff(models.Model):
         return self.signer_name
 
 
-class Approval(models.Model):
+class Approval(ServerSealed):
     """The approval that took effect when the last required signature arrived."""
 
     version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="approvals")

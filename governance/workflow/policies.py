@@ -10,7 +10,7 @@ from governance.workflow.models import TierPolicy
 
 POLICY_FIELDS = ("required_evidence", "requires_validation_report",
                  "requires_validation_signoff", "approvals_required",
-                 "risk_officer_must_approve", "four_fifths_min",
+                 "risk_officer_must_approve", "owner_excluded", "four_fifths_min",
                  "equal_opportunity_max_difference", "revalidation_months", "grace_days")
 
 

@@ -5,21 +5,35 @@ here so that one reading of the trail decides."""
 from audit.models import AuditEvent
 from registry.models import ModelVersion
 
+# Transitions that open a review round: signatures and sign-offs of earlier rounds no
+# longer count (a new submission, or a review restarted because people changed).
+ROUND_STARTS = ("submit", "restart_review")
 
-def transition_events(version: ModelVersion, action: str):
+
+def transition_events(version: ModelVersion, *actions: str):
     return AuditEvent.objects.filter(
         target_type="registry.modelversion", target_id=str(version.pk),
-        action="version.transitioned", after__action=action).order_by("-sequence")
+        action="version.transitioned", after__action__in=actions).order_by("-sequence")
 
 
 def submitter_of(version: ModelVersion):
+    """Who last submitted the version (frozen on it; the trail for older versions)."""
+    if version.submitted_by_id:
+        return version.submitted_by_id
     event = transition_events(version, "submit").first()
     return event.actor_id if event else None
 
 
+def submitters_of(version: ModelVersion) -> set[int]:
+    """Everyone who submitted the version for validation, in any round."""
+    submitters = set(transition_events(version, "submit").values_list("actor_id", flat=True))
+    return {pk for pk in (version.submitted_by_id, *submitters) if pk}
+
+
 def review_round(version: ModelVersion) -> int:
-    """Which submission of the version is under review (1 for the first)."""
-    return transition_events(version, "submit").count()
+    """Which review of the version is under way (1 for the first submission; a new
+    submission or a restarted review opens the next)."""
+    return transition_events(version, *ROUND_STARTS).count()
 
 
 def validators_of(version: ModelVersion) -> set[int]:

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from accounts.selectors import signature_lockout
 from accounts.services import clear_signature_failures, note_failed_signature
+from audit.models import AuditEvent
 from audit.services import record_event
 from explain.models import EvidenceRun
-from governance.workflow import gates, notifications
+from governance.workflow import gates, integrity, notifications
 from governance.workflow.deployability import version_answer, version_states
 from governance.workflow.errors import (
     GateFailed,
@@ -47,7 +48,7 @@ from governance.workflow.permissions import (
     can_upload_validation_report,
 )
 from governance.workflow.policies import POLICY_FIELDS, current_policy, pending_revision
-from governance.workflow.rounds import review_round, submitter_of, validators_of
+from governance.workflow.rounds import review_round, submitters_of, validators_of
 from governance.workflow.signals import approval_took_effect
 from governance.workflow.transitions import TRANSITIONS, allowed_actions
 from registry.blobs import blob_transaction, read_blob, store_blob
@@ -70,16 +71,28 @@ def may_take(user, version: ModelVersion, action: str) -> bool:
     return bool(step.roles & (role_names(user) | per_model_roles(user, version.model)))
 
 
+# Actions the model's owner may not take when the tier policy excludes the owner.
+OWNER_EXCLUDED_ACTIONS = ("approve", "deploy")
+
+
 def _check_separation_of_duties(user, version: ModelVersion, action: str) -> None:
-    if action not in INDEPENDENT_ACTIONS:
-        return
-    if user.pk in (version.model.developer_id, version.registered_by_id):
-        raise SeparationOfDuties(f"{user.get_username()} developed or registered {version}; "
-                                 "an independent person must validate and decide.",
-                                 rule="developer-not-reviewer")
-    if user.pk == submitter_of(version):
-        raise SeparationOfDuties(f"{user.get_username()} submitted {version}; an independent "
-                                 "person must validate and decide.", rule="submitter-not-reviewer")
+    if action in INDEPENDENT_ACTIONS:
+        # The model's developer now, and the people frozen on the version when they
+        # acted: re-assigning the model does not free the former developer to review.
+        if user.pk in (version.model.developer_id, version.developer_at_registration_id,
+                       version.developer_at_submission_id, version.registered_by_id):
+            raise SeparationOfDuties(f"{user.get_username()} developed or registered "
+                                     f"{version}; an independent person must validate and "
+                                     "decide.", rule="developer-not-reviewer")
+        if user.pk in submitters_of(version):
+            raise SeparationOfDuties(f"{user.get_username()} submitted {version}; an "
+                                     "independent person must validate and decide.",
+                                     rule="submitter-not-reviewer")
+    if action in OWNER_EXCLUDED_ACTIONS and user.pk == version.model.owner_id and \
+            current_policy(version.model.risk_tier).owner_excluded:
+        raise SeparationOfDuties(f"{user.get_username()} owns {version.model.slug}; the Tier "
+                                 f"{version.model.risk_tier} policy lets someone else "
+                                 f"{action} its versions.", rule="owner-not-approver")
 
 
 def _locked(version: ModelVersion) -> ModelVersion:
@@ -120,14 +133,15 @@ def _sync_model_status(model: RegisteredModel) -> None:
 
 
 def _move(actor, version: ModelVersion, action: str, target: str, reason: str,
-          **extra) -> None:
+          **extra) -> AuditEvent:
     before = version.status
     version.status = target
     version.save(update_fields=["status"])
-    record_event(actor=actor, action="version.transitioned", target=version,
-                 before={"status": before},
-                 after={"status": target, "action": action, **extra}, reason=reason)
+    event = record_event(actor=actor, action="version.transitioned", target=version,
+                         before={"status": before},
+                         after={"status": target, "action": action, **extra}, reason=reason)
     _sync_model_status(version.model)
+    return event
 
 
 def transition(*, actor, version: ModelVersion, action: str, reason: str = "") -> ModelVersion:
@@ -144,6 +158,8 @@ def transition(*, actor, version: ModelVersion, action: str, reason: str = "") -
         _check_may(actor, version, action)
         if step.needs_reason and not reason.strip():
             raise InvalidWorkflowInput(f"'{step.label}' needs a reason.", field="reason")
+        if action == "submit":
+            _freeze_submitters(actor, version)
         if action == "deploy":
             _deploy(actor, version, reason)
         elif action == "rollback":
@@ -152,6 +168,30 @@ def transition(*, actor, version: ModelVersion, action: str, reason: str = "") -
             _move(actor, version, action, step.target, reason)
         notifications.version_changed(version, action, actor, reason)
     return version
+
+
+def _freeze_submitters(actor, version: ModelVersion) -> None:
+    version.submitted_by = actor
+    version.developer_at_submission_id = version.model.developer_id
+    version.save(update_fields=["submitted_by", "developer_at_submission"])
+
+
+def restart_reviews(*, actor, model: RegisteredModel, changed: list[str],
+                    reason: str = "") -> list[ModelVersion]:
+    """The people on the model changed (owner, developer or validator): every version
+    under review goes back to 'submitted' in a new round, so the signatures already given
+    no longer count and validation starts again under the new assignment. Called in the
+    transaction of the change (``registry.signals.model_people_changed``)."""
+    restarted = []
+    why = f"{', '.join(changed)} of {model.slug} changed: the review restarts"
+    for version in ModelVersion.objects.select_for_update(of=("self",)).filter(
+            model=model, status__in=(S.SUBMITTED, S.IN_VALIDATION)).order_by("number"):
+        version.model = model
+        _move(actor, version, "restart_review", S.SUBMITTED,
+              f"{why}: {reason}" if reason.strip() else why, changed=changed)
+        notifications.version_changed(version, "restart_review", actor, why)
+        restarted.append(version)
+    return restarted
 
 
 def _deploy(actor, version: ModelVersion, reason: str) -> None:
@@ -221,7 +261,7 @@ def approval_progress(version: ModelVersion) -> str:
 
 
 def _approval_document(approval: Approval, decisions, conditions) -> dict:
-    return {"round": approval.round, "policy": {"tier": approval.policy.tier,
+    return {"approval": approval.pk, "round": approval.round, "policy": {"tier": approval.policy.tier,
                                                 "revision": approval.policy.revision},
             "approved_at": approval.approved_at, "expires_at": approval.expires_at,
             "grace_until": approval.grace_until, "artifact_sha256": approval.artifact_sha256,
@@ -244,8 +284,9 @@ def _take_effect(actor, version: ModelVersion, round_: int, policy: TierPolicy,
                                              kind=Decision.Kind.APPROVE))
     approval.decisions.set(decisions)
     conditions = list(Condition.objects.filter(decision__in=decisions))
-    _move(actor, version, "approve", S.APPROVED, reason,
-          approval=_approval_document(approval, decisions, conditions))
+    event = _move(actor, version, "approve", S.APPROVED, reason,
+                  approval=_approval_document(approval, decisions, conditions))
+    integrity.seal_approval(approval, event)
     # The inventory's review date is the approval's revalidation date (recorded above).
     RegisteredModel.objects.filter(pk=version.model_id).update(
         next_review_date=timezone.localdate(expires))
@@ -368,13 +409,14 @@ def sign_decision(*, actor, version: ModelVersion, kind: str, password: str, mea
         for condition in conditions:
             Condition.objects.create(version=version, decision=decision, kind=condition.kind,
                                      text=condition.text.strip())
-        record_event(actor=actor, action="decision.signed", target=version, after={
+        event = record_event(actor=actor, action="decision.signed", target=version, after={
             "decision": decision.pk, "kind": kind, "round": round_,
-            "capacity": decision.capacity, "meaning": decision.meaning,
+            "signer_name": decision.signer_name, "capacity": decision.capacity, "meaning": decision.meaning,
             "artifact_sha256": decision.artifact_sha256, "evidence": decision.evidence,
             "policy": {"tier": policy.tier, "revision": policy.revision},
             "conditions": [{"kind": c.kind, "text": c.text} for c in conditions]},
             reason=decision.reason)
+        integrity.seal_decision(decision, event)
         if kind == Decision.Kind.APPROVE:
             complete, _ = _approval_complete(version, round_, policy)
             if complete:
@@ -659,3 +701,67 @@ def _validated(instance, exclude: list[str]) -> None:
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise InvalidWorkflowInput(f"{field}: {' '.join(messages)}", field=field) from None
+
+
+# ---- legacy records ------------------------------------------------------------------------
+
+@dataclass
+class SealReport:
+    decisions: list[int]
+    approvals: list[int]
+    refused: list[str]  # "workflow.decision 4: why it was not sealed"
+
+
+def _legacy_decision_event(decision: Decision) -> AuditEvent | None:
+    return AuditEvent.objects.filter(
+        action="decision.signed", target_type="registry.modelversion",
+        target_id=str(decision.version_id), after__decision=decision.pk).order_by(
+        "sequence").first()
+
+
+def _legacy_approval_event(approval: Approval) -> AuditEvent | None:
+    return AuditEvent.objects.filter(
+        action="version.transitioned", target_type="registry.modelversion",
+        target_id=str(approval.version_id), after__action="approve",
+        after__approval__round=approval.round).order_by("sequence").first()
+
+
+def seal_legacy_records(*, actor=None, dry_run: bool = False) -> SealReport:
+    """Sign, once, the decisions and approvals made before records were signed.
+
+    A row is sealed only when it agrees with the audit event that created it (the same
+    comparison ``verify_audit --deep`` makes); one that does not is named and left
+    unsealed, so the deploy gate keeps refusing it. Sealed rows are skipped, so a second
+    run changes nothing. The run is one audit event listing what it sealed.
+    """
+    report = SealReport([], [], [])
+    with transaction.atomic():
+        for decision in Decision.objects.select_for_update(of=("self",)).filter(
+                server_signature="").select_related("policy").order_by("pk"):
+            event = _legacy_decision_event(decision)
+            problems = integrity.decision_disagreements(decision, event)
+            if problems or event is None:
+                report.refused.append(f"workflow.decision {decision.pk}: {'; '.join(problems)}")
+                continue
+            if not dry_run:
+                integrity.seal_decision(decision, event)
+            report.decisions.append(decision.pk)
+        for approval in Approval.objects.select_for_update(of=("self",)).filter(
+                server_signature="").select_related("policy").order_by("pk"):
+            event = _legacy_approval_event(approval)
+            problems = integrity.approval_disagreements(
+                approval, list(approval.decisions.all()), event)
+            if problems or event is None:
+                report.refused.append(f"workflow.approval {approval.pk}: {'; '.join(problems)}")
+                continue
+            if not dry_run:
+                integrity.seal_approval(approval, event)
+            report.approvals.append(approval.pk)
+        if not dry_run and (report.decisions or report.approvals or report.refused):
+            record_event(actor=actor, action="records.sealed",
+                         target_ref=("workflow.records", "legacy", "legacy decisions and "
+                                                                   "approvals"),
+                         after={"decisions": report.decisions, "approvals": report.approvals,
+                                "refused": report.refused},
+                         reason="signed the records made before server signatures")
+    return report

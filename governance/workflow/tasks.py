@@ -14,9 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from governance.workflow.integrity import record_mismatches
 from governance.workflow.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
+integrity_log = logging.getLogger("assay.integrity")
 
 
 class ReceiverUnavailable(Exception):
@@ -89,3 +91,14 @@ def send_pending_webhooks() -> int:
         deliver_webhook.delay(pk)
         sent += 1
     return sent
+
+
+@shared_task(name="workflow.verify_records", acks_late=True)
+def verify_records() -> list[str]:
+    """The periodic deep check: every decision, approval and version status against the
+    audit events that created them. Each mismatch is logged as an error (alert on the
+    ``assay.integrity`` logger) and returned."""
+    mismatches = [str(m) for m in record_mismatches()]
+    for mismatch in mismatches:
+        integrity_log.error("record disagrees with the audit trail: %s", mismatch)
+    return mismatches

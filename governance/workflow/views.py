@@ -22,7 +22,7 @@ from explain import services as evidence_services
 from explain.models import EvidenceRun
 from explain.permissions import can_request_evidence
 from explain.views import readable_version, version_context
-from governance.workflow import deployability, gates, selectors, services
+from governance.workflow import deployability, gates, integrity, selectors, services
 from governance.workflow.api.views import parse_as_of
 from governance.workflow.errors import GateFailed, InvalidWorkflowInput
 from governance.workflow.models import (
@@ -50,7 +50,7 @@ from governance.workflow.policies import (
 from governance.workflow.transitions import TRANSITIONS
 from registry import selectors as registry_selectors
 from registry.errors import PayloadTooLarge, RegistryError
-from registry.models import Dataset, RiskTier
+from registry.models import Dataset, ModelVersion, RiskTier
 from registry.permissions import per_model_roles
 from registry.views import model_context
 
@@ -110,6 +110,8 @@ def _version_workflow(request, version) -> dict:
         if reference_version else None,
         "comparable": selectors.comparable_versions(version)[:100],
         "audit_excerpt": selectors.version_audit_excerpt(version),
+        "record_mismatches": integrity.record_mismatches(
+            ModelVersion.objects.filter(pk=version.pk)),
         "can_raise_finding": can_raise_finding(user, version.model),
         "can_accept_risk": can_accept_risk(user),
         "can_upload_report": can_upload_validation_report(user, version.model),
@@ -475,6 +477,7 @@ def model_page(request, slug):
         "gate": deployability.model_answer(model, at, states=states),
         "states": states,
         "status_timeline": deployability.status_timeline(model),
+        "record_mismatches": integrity.record_mismatches(model.versions.all()),
     })
 
 

@@ -54,8 +54,12 @@ class ModelWriteSerializer(serializers.Serializer):
     restrictions_on_use = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
     origin = serializers.ChoiceField(choices=RegisteredModel.Origin.choices, required=False)
     vendor_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    status = serializers.ChoiceField(choices=RegisteredModel.Status.choices, required=False)
-    next_review_date = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=RegisteredModel.Status.choices, required=False,
+        help_text="derived from the versions: only a risk officer may override, with a reason")
+    next_review_date = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="derived from the approval: only a risk officer may override, with a reason")
     reason = serializers.CharField(required=False, allow_blank=True, write_only=True,
                                    max_length=TEXT, help_text="why the change is made (audited)")
 

@@ -81,9 +81,10 @@ class ModelListView(generics.GenericAPIView):
         serializer = ModelWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        fields.pop("reason", None)
+        reason = fields.pop("reason", "")
         ci_accounts = fields.pop("ci_accounts", [])
-        model = services.create_model(actor=request.user, fields=fields, ci_accounts=ci_accounts)
+        model = services.create_model(actor=request.user, fields=fields, ci_accounts=ci_accounts,
+                                      reason=reason)
         data = RegisteredModelSerializer(model).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 

@@ -22,8 +22,8 @@ from audit.context import change_context
 from audit.services import record_event
 from governance.demo.training import PROTECTED, TARGET, category_labels, train_all
 from registry import roles
-from registry.models import ApiToken
-from registry.services import create_api_token, revoke_api_token
+from registry.models import ApiToken, RegisteredModel
+from registry.services import DERIVED_FIELDS, create_api_token, revoke_api_token, update_model
 
 DEMO_USERS = [
     # username, full name, global roles, superuser
@@ -228,9 +228,19 @@ class Command(BaseCommand):
         train_csv, valid_csv, trained = train_all(demo_dir / "models")
         headers = {"Authorization": f"Bearer {owner_token}"}
         for entry in _inventory_entries(date.today()):
+            # Status and review date are derived from versions and approvals: the owner
+            # creates the entry, and a risk officer records the state it had in the
+            # spreadsheet inventory before Assay (an audited override with a reason).
+            carried_over = {name: entry.pop(name) for name in DERIVED_FIELDS if name in entry}
             response = httpx.post(f"{url}/api/v1/models/", json=entry, headers=headers)
             if response.status_code not in (201, 409):
                 raise CommandError(f"creating {entry['slug']} failed: {response.text}")
+            if response.status_code == 201 and carried_over:
+                with change_context("cli"):
+                    update_model(actor=get_user_model().objects.get(username="rita"),
+                                 model=RegisteredModel.objects.get(slug=entry["slug"]),
+                                 changes=carried_over,
+                                 reason="carried over from the spreadsheet inventory")
         self._set_reason_texts()
         dataset_ids = []
         for path in (train_csv, valid_csv):
