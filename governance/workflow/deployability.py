@@ -188,7 +188,9 @@ def version_answer(version: ModelVersion, at: datetime | None = None,
         return answer
     answer.version = state
     _judge(state, states, answer, ignore_halt)
-    if at is None and state.approval and state.status in SERVING:
+    # An unverified approval covers nothing: there is no binding worth re-checking.
+    if at is None and state.approval and state.status in SERVING and \
+            "approval_unverified" not in answer.reasons:
         _check_still_covered(state, answer)
     return answer
 

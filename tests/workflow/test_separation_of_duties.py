@@ -10,7 +10,7 @@ from governance.workflow.services import approval_progress, review_round, revise
 from registry import roles
 from registry.services import update_model
 from tests.conftest import _user
-from tests.workflow.conftest import sign, upload_report
+from tests.workflow.conftest import sign, sign_off, upload_report
 
 pytestmark = pytest.mark.usefixtures("lenient_fairness")
 
@@ -39,13 +39,16 @@ def test_former_developer_may_not_approve_after_reassignment(reviewed, olivia, d
                  reason="dan moved teams")
     transition(actor=victor, version=reviewed, action="start_validation")
     upload_report(victor, reviewed)
+    sign_off(victor, reviewed)
     with pytest.raises(SeparationOfDuties) as refused:
         sign(dan, reviewed)
     assert refused.value.extra["rule"] == "developer-not-reviewer"
 
 
-def test_changing_the_validator_in_review_restarts_it(reviewed, olivia, rita, amy, vera):
-    upload_report(rita, reviewed)
+def test_changing_the_validator_in_review_restarts_it(reviewed, olivia, victor, rita, amy,
+                                                      vera):
+    upload_report(victor, reviewed)
+    sign_off(victor, reviewed)
     sign(rita, reviewed)
     assert approval_progress(reviewed) == "1 of 2 approvals signed"
     update_model(actor=olivia, model=reviewed.model, changes={"validator": "vera"},
@@ -57,6 +60,7 @@ def test_changing_the_validator_in_review_restarts_it(reviewed, olivia, rita, am
         "restart_review", ["validator"], olivia.pk)
     transition(actor=vera, version=reviewed, action="start_validation")
     assert approval_progress(reviewed) == "0 of 2 approvals signed"
+    sign_off(vera, reviewed)  # the new validator signs off this round
     sign(rita, reviewed)  # the first round's signature no longer counts: rita signs again
     sign(amy, reviewed)
     reviewed.refresh_from_db()
@@ -81,6 +85,7 @@ def test_owner_may_not_approve_a_tier_1_model(evidence_version, olivia, dan, vic
     transition(actor=dan, version=evidence_version, action="submit")
     transition(actor=victor, version=evidence_version, action="start_validation")
     upload_report(victor, evidence_version)
+    sign_off(victor, evidence_version)
     with pytest.raises(SeparationOfDuties) as refused:
         sign(olivia, evidence_version)
     assert refused.value.extra["rule"] == "owner-not-approver"
