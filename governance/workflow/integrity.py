@@ -1,11 +1,12 @@
-"""Tamper evidence for the workflow's records: decisions, approvals and version status.
+"""Tamper evidence for the workflow's records: decisions, approvals, validation sign-offs
+and version status.
 
 The audit trail's hash chain proves the events were not edited, but the deploy gate and
 the pages also read rows (``Decision``, ``Approval``, ``ModelVersion.status``) that
 anyone with SQL access could edit, and an event appended with the chain code looks
 genuine. So:
 
-* every ``Decision`` and ``Approval`` carries a **server signature** (an HMAC under a
+* every ``Decision``, ``Approval`` and ``ValidationSignOff`` carries a **server signature** (an HMAC under a
   key from ``audit.keys``, which the database does not hold) over its content and the
   hash of the audit event that created it; editing a signer, a reason, an expiry or an
   artifact hash in SQL breaks the signature, and forging a row needs the key;
@@ -30,12 +31,13 @@ from audit import keys
 from audit.chain import canonical_json
 from audit.deep_checks import Mismatch
 from audit.models import AuditEvent
-from governance.workflow.models import Approval, Decision
+from governance.workflow.models import Approval, Decision, ValidationSignOff
 from registry.models import ModelVersion
 
 CHECK_NAME = "workflow.records"
 DECISION_PURPOSE = "workflow.decision"
 APPROVAL_PURPOSE = "workflow.approval"
+SIGNOFF_PURPOSE = "workflow.validationsignoff"
 VERSION_TARGET = "registry.modelversion"
 NOT_SEALED = ("not sealed by the server (created before records were signed: run "
               "manage.py seal_legacy_records)")
@@ -71,6 +73,32 @@ def approval_content(approval: Approval, decision_ids: Iterable[int]) -> bytes:
         "grace_until": approval.grace_until.isoformat(),
         "artifact_sha256": approval.artifact_sha256, "evidence": _normal(approval.evidence),
         "decisions": sorted(decision_ids), "event_hash": approval.event_hash}).encode()
+
+
+def signoff_content(signoff: ValidationSignOff) -> bytes:
+    return canonical_json({
+        "id": signoff.pk, "version": signoff.version_id, "round": signoff.round,
+        "validation_type": signoff.validation_type, "scope": signoff.scope,
+        "opinion": signoff.opinion, "rationale": signoff.rationale,
+        "signer": signoff.signer_id, "signer_name": signoff.signer_name,
+        "artifact_sha256": signoff.artifact_sha256, "evidence": _normal(signoff.evidence),
+        "signed_at": signoff.signed_at.isoformat(), "event_hash": signoff.event_hash}).encode()
+
+
+def seal_signoff(signoff: ValidationSignOff, event: AuditEvent) -> None:
+    """Bind the validator's sign-off to its ``validation.signed_off`` event and sign."""
+    signoff.event_hash = event.hash
+    signoff.signature_key_id, signoff.server_signature = keys.sign(
+        signoff_content(signoff), purpose=SIGNOFF_PURPOSE)
+    ValidationSignOff.objects.filter(pk=signoff.pk).update(
+        event_hash=signoff.event_hash, signature_key_id=signoff.signature_key_id,
+        server_signature=signoff.server_signature)
+
+
+def signoff_signature_valid(signoff: ValidationSignOff) -> bool:
+    return bool(signoff.server_signature) and keys.verify(
+        signoff_content(signoff), purpose=SIGNOFF_PURPOSE, key_id=signoff.signature_key_id,
+        signature=signoff.server_signature)
 
 
 def seal_decision(decision: Decision, event: AuditEvent) -> None:
@@ -140,6 +168,28 @@ def decision_disagreements(decision: Decision, event: AuditEvent | None) -> list
     return [f"{p} (event #{event.sequence})" for p in problems]
 
 
+def signoff_disagreements(signoff: ValidationSignOff, event: AuditEvent | None) -> list[str]:
+    """How the sign-off row disagrees with its ``validation.signed_off`` event."""
+    if event is None:
+        return ["no validation.signed_off audit event records it"]
+    after = event.after or {}
+    if event.action != "validation.signed_off" or event.target_type != VERSION_TARGET or \
+            event.target_id != str(signoff.version_id) or after.get("signoff") != signoff.pk:
+        return [f"audit event #{event.sequence} is not this sign-off's"]
+    problems = []
+    if event.actor_id != signoff.signer_id:
+        problems.append(_differ("signer", signoff.signer_id, event.actor_id))
+    for name in ("round", "validation_type", "opinion", "scope", "artifact_sha256"):
+        if after.get(name) != getattr(signoff, name):
+            problems.append(_differ(name.replace("_", " "), getattr(signoff, name),
+                                    after.get(name)))
+    if after.get("evidence") != _normal(signoff.evidence):
+        problems.append("evidence hashes differ from its audit event")
+    if event.reason != signoff.rationale:
+        problems.append(_differ("rationale", signoff.rationale, event.reason))
+    return [f"{p} (event #{event.sequence})" for p in problems]
+
+
 def approval_disagreements(approval: Approval, decisions: list[Decision],
                            event: AuditEvent | None) -> list[str]:
     """How the approval row disagrees with the approve transition that put it in force."""
@@ -184,6 +234,16 @@ def _decision_problems(decision: Decision, events: dict[str, AuditEvent]) -> lis
         problems.append("server signature does not verify: the record was changed outside "
                         "Assay")
     return problems + decision_disagreements(decision, events.get(decision.event_hash))
+
+
+def _signoff_problems(signoff: ValidationSignOff, events: dict[str, AuditEvent]) -> list[str]:
+    if not signoff.server_signature:
+        return [NOT_SEALED]
+    problems = []
+    if not signoff_signature_valid(signoff):
+        problems.append("server signature does not verify: the record was changed outside "
+                        "Assay")
+    return problems + signoff_disagreements(signoff, events.get(signoff.event_hash))
 
 
 def _approval_problems(approval: Approval, decisions: list[Decision],
@@ -241,9 +301,11 @@ def record_mismatches(versions=None) -> list[Mismatch]:
     decisions = list(Decision.objects.filter(version_id__in=ids).select_related("policy"))
     approvals = list(Approval.objects.filter(version_id__in=ids).select_related("policy")
                      .prefetch_related("decisions"))
+    signoffs = list(ValidationSignOff.objects.filter(version_id__in=ids))
     events = AuditEvent.objects.filter(
         target_type=VERSION_TARGET, target_id__in=[str(pk) for pk in ids],
-        action__in=("version.registered", "version.transitioned", "decision.signed"))
+        action__in=("version.registered", "version.transitioned", "decision.signed",
+                    "validation.signed_off"))
     events = list(events.order_by("sequence"))
     by_hash = {e.hash: e for e in events}
     for decision in decisions:
@@ -252,8 +314,13 @@ def record_mismatches(versions=None) -> list[Mismatch]:
     for approval in approvals:
         for problem in _approval_problems(approval, list(approval.decisions.all()), by_hash):
             note("workflow.approval", approval.pk, approval.version_id, problem)
-    sealed = {d.event_hash for d in decisions} | {a.event_hash for a in approvals}
+    for signoff in signoffs:
+        for problem in _signoff_problems(signoff, by_hash):
+            note("workflow.validationsignoff", signoff.pk, signoff.version_id, problem)
+    sealed = ({d.event_hash for d in decisions} | {a.event_hash for a in approvals}
+              | {s.event_hash for s in signoffs})
     legacy_decisions = {d.pk for d in decisions if not d.event_hash}
+    legacy_signoffs = {s.pk for s in signoffs if not s.event_hash}
     legacy_rounds = {(a.version_id, a.round) for a in approvals if not a.event_hash}
     status: dict[int, tuple[str, AuditEvent]] = {}
     for event in events:
@@ -269,6 +336,11 @@ def record_mismatches(versions=None) -> list[Mismatch]:
             note("audit event", f"#{event.sequence}", version_id,
                  "records a signed decision that no decision record carries (the record was "
                  "deleted or the event forged)")
+        if event.action == "validation.signed_off" and after.get("signoff") not in \
+                legacy_signoffs:
+            note("audit event", f"#{event.sequence}", version_id,
+                 "records a validation sign-off that no sign-off record carries (the record "
+                 "was deleted or the event forged)")
         if event.action == "version.transitioned" and after.get("action") == "approve" and \
                 (version_id, (after.get("approval") or {}).get("round")) not in legacy_rounds:
             note("audit event", f"#{event.sequence}", version_id,

@@ -111,7 +111,7 @@ class Decision(ServerSealed):
         return f"{self.get_kind_display()} of {self.version} by {self.signer_name}"
 
 
-class ValidationSignOff(models.Model):
+class ValidationSignOff(ServerSealed):
     """The validator's record: what was validated, how far, and the opinion, signed
     'validation complete' with a password re-entry like a decision."""
 

@@ -354,11 +354,14 @@ def sign_off_validation(*, actor, version: ModelVersion, validation_type: str, s
             signer_name=actor.get_full_name() or actor.get_username(),
             artifact_sha256=version.artifact.sha256, evidence=evidence,
             signed_at=timezone.now())
-        record_event(actor=actor, action="validation.signed_off", target=version, after={
-            "signoff": signoff.pk, "round": round_, "validation_type": validation_type,
-            "opinion": opinion, "scope": signoff.scope,
-            "artifact_sha256": signoff.artifact_sha256, "evidence": evidence},
-            reason=signoff.rationale)
+        event = record_event(actor=actor, action="validation.signed_off", target=version,
+                             after={"signoff": signoff.pk, "round": round_,
+                                    "validation_type": validation_type, "opinion": opinion,
+                                    "scope": signoff.scope,
+                                    "artifact_sha256": signoff.artifact_sha256,
+                                    "evidence": evidence},
+                             reason=signoff.rationale)
+        integrity.seal_signoff(signoff, event)
     return signoff
 
 
@@ -709,6 +712,7 @@ def _validated(instance, exclude: list[str]) -> None:
 class SealReport:
     decisions: list[int]
     approvals: list[int]
+    signoffs: list[int]
     refused: list[str]  # "workflow.decision 4: why it was not sealed"
 
 
@@ -727,14 +731,15 @@ def _legacy_approval_event(approval: Approval) -> AuditEvent | None:
 
 
 def seal_legacy_records(*, actor=None, dry_run: bool = False) -> SealReport:
-    """Sign, once, the decisions and approvals made before records were signed.
+    """Sign, once, the decisions, approvals and validation sign-offs made before records
+    were signed.
 
     A row is sealed only when it agrees with the audit event that created it (the same
     comparison ``verify_audit --deep`` makes); one that does not is named and left
     unsealed, so the deploy gate keeps refusing it. Sealed rows are skipped, so a second
     run changes nothing. The run is one audit event listing what it sealed.
     """
-    report = SealReport([], [], [])
+    report = SealReport([], [], [], [])
     with transaction.atomic():
         for decision in Decision.objects.select_for_update(of=("self",)).filter(
                 server_signature="").select_related("policy").order_by("pk"):
@@ -757,11 +762,25 @@ def seal_legacy_records(*, actor=None, dry_run: bool = False) -> SealReport:
             if not dry_run:
                 integrity.seal_approval(approval, event)
             report.approvals.append(approval.pk)
-        if not dry_run and (report.decisions or report.approvals or report.refused):
+        for signoff in ValidationSignOff.objects.select_for_update().filter(
+                server_signature="").order_by("pk"):
+            event = AuditEvent.objects.filter(
+                action="validation.signed_off", target_type="registry.modelversion",
+                target_id=str(signoff.version_id), after__signoff=signoff.pk).first()
+            problems = integrity.signoff_disagreements(signoff, event)
+            if problems or event is None:
+                report.refused.append(f"workflow.validationsignoff {signoff.pk}: "
+                                      f"{'; '.join(problems)}")
+                continue
+            if not dry_run:
+                integrity.seal_signoff(signoff, event)
+            report.signoffs.append(signoff.pk)
+        if not dry_run and (report.decisions or report.approvals or report.signoffs
+                            or report.refused):
             record_event(actor=actor, action="records.sealed",
                          target_ref=("workflow.records", "legacy", "legacy decisions and "
                                                                    "approvals"),
                          after={"decisions": report.decisions, "approvals": report.approvals,
-                                "refused": report.refused},
+                                "signoffs": report.signoffs, "refused": report.refused},
                          reason="signed the records made before server signatures")
     return report

@@ -97,6 +97,16 @@ def test_approval_artifact_hash_edited_in_sql_is_detected(approved):
     assert any("artifact sha256 differs" in str(m) for m in record_mismatches())
 
 
+def test_validation_signoff_opinion_edited_in_sql_is_named(approved):
+    from governance.workflow.models import ValidationSignOff
+
+    signoff = ValidationSignOff.objects.get()
+    _sql("UPDATE workflow_validationsignoff SET opinion = 'fit_with_conditions'")
+    problems = [str(m) for m in record_mismatches()]
+    assert any(f"workflow.validationsignoff {signoff.pk}" in p and "opinion differs" in p
+               for p in problems), problems
+
+
 def test_version_status_edited_in_sql_is_named(reviewed):
     _sql("UPDATE registry_modelversion SET status = 'approved' WHERE id = %s", [reviewed.pk])
     last = AuditEvent.objects.filter(action="version.transitioned").order_by("-sequence")[0]

@@ -15,7 +15,7 @@ from governance.workflow.models import Approval, Decision
 
 def _make_legacy():
     with connection.cursor() as cursor:
-        for table in ("workflow_decision", "workflow_approval"):
+        for table in ("workflow_decision", "workflow_approval", "workflow_validationsignoff"):
             cursor.execute(f"UPDATE {table} SET event_hash = '', signature_key_id = '', "  # noqa: S608
                            "server_signature = ''")
 
@@ -33,7 +33,8 @@ def test_unsealed_records_are_not_trusted_by_the_gate(legacy):
 
 def test_sealing_restores_the_gate_and_is_audited(legacy, capsys):
     call_command("seal_legacy_records")
-    assert "sealed 2 decision(s) and 1 approval(s)" in capsys.readouterr().out
+    assert "sealed 2 decision(s), 1 approval(s) and 1 validation sign-off(s)" in \
+        capsys.readouterr().out
     assert version_answer(legacy).deployable and record_mismatches() == []
     event = AuditEvent.objects.get(action="records.sealed")
     assert (len(event.after["decisions"]), event.after["approvals"], event.channel) == (
@@ -43,7 +44,8 @@ def test_sealing_restores_the_gate_and_is_audited(legacy, capsys):
 def test_second_run_seals_nothing(legacy, capsys):
     call_command("seal_legacy_records")
     call_command("seal_legacy_records")
-    assert "sealed 0 decision(s) and 0 approval(s)" in capsys.readouterr().out
+    assert "sealed 0 decision(s), 0 approval(s) and 0 validation sign-off(s)" in \
+        capsys.readouterr().out
     assert AuditEvent.objects.filter(action="records.sealed").count() == 1
 
 

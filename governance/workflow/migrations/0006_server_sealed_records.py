@@ -40,4 +40,19 @@ class Migration(migrations.Migration):
             name='signature_key_id',
             field=models.CharField(blank=True, max_length=64),
         ),
+        migrations.AddField(
+            model_name='validationsignoff',
+            name='event_hash',
+            field=models.CharField(blank=True, db_index=True, help_text='hash of the audit event that created it', max_length=64),
+        ),
+        migrations.AddField(
+            model_name='validationsignoff',
+            name='server_signature',
+            field=models.CharField(blank=True, max_length=64),
+        ),
+        migrations.AddField(
+            model_name='validationsignoff',
+            name='signature_key_id',
+            field=models.CharField(blank=True, max_length=64),
+        ),
     ]

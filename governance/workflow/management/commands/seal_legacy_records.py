@@ -5,7 +5,7 @@ from governance.workflow.services import seal_legacy_records
 
 
 class Command(BaseCommand):
-    help = ("Sign, once, the decisions and approvals recorded before Assay signed them with "
+    help = ("Sign, once, the decisions, approvals and validation sign-offs recorded before Assay signed them with "
             "a server key (audit.keys). Until they are sealed the deploy gate answers "
             "'approval_unverified' for them and verify_audit --deep names them. A record is "
             "sealed only if it agrees with the audit event that created it; those that do "
@@ -22,8 +22,9 @@ class Command(BaseCommand):
         with change_context("cli"):
             report = seal_legacy_records(dry_run=options["dry_run"])
         verb = "would seal" if options["dry_run"] else "sealed"
-        self.stdout.write(f"{verb} {len(report.decisions)} decision(s) and "
-                          f"{len(report.approvals)} approval(s)")
+        self.stdout.write(f"{verb} {len(report.decisions)} decision(s), "
+                          f"{len(report.approvals)} approval(s) and {len(report.signoffs)} "
+                          "validation sign-off(s)")
         for line in report.refused:
             self.stderr.write(f"NOT SEALED {line}")
         if report.refused:
