@@ -6,11 +6,11 @@ from django.contrib.auth.models import Group
 
 from audit.models import AuditEvent
 from governance.workflow.errors import SeparationOfDuties
-from governance.workflow.services import approval_progress, review_round, revise_policy, transition
+from governance.workflow.services import approval_progress, review_round, transition
 from registry import roles
 from registry.services import update_model
 from tests.conftest import _user
-from tests.workflow.conftest import sign, sign_off, upload_report
+from tests.workflow.conftest import policy_in_force, sign, sign_off, upload_report
 
 pytestmark = pytest.mark.usefixtures("lenient_fairness")
 
@@ -99,8 +99,8 @@ def test_owner_may_not_deploy_a_tier_1_model(approved, olivia, rita):
 
 
 def test_the_policy_option_can_let_the_owner_deploy(approved, olivia, rita):
-    revise_policy(actor=rita, tier=1, changes={"owner_excluded": False},
-                  reason="small team: the owner deploys")
+    policy_in_force(rita, 1, changes={"owner_excluded": False},
+                    reason="small team: the owner deploys")
     assert transition(actor=olivia, version=approved, action="deploy").status == "deployed"
 
 
