@@ -32,7 +32,8 @@ def _model(people, slug, tier, **fields) -> RegisteredModel:
               "purpose": f"Purpose of {slug}", "owner": "olivia", "risk_tier": tier,
               "tier_rationale": "test seed"} | fields
     return create_model(actor=people["rita"], fields=values,
-                        ci_accounts=["ci"] if "developer" in values else [])
+                        ci_accounts=["ci"] if "developer" in values else [],
+                        reason="test seed: the state carried over from the old inventory")
 
 
 def _register(people, model, artifact, dataset=None):
