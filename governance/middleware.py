@@ -21,9 +21,9 @@ class ContentSecurityPolicyMiddleware:
 
 class RefuseNulCharactersMiddleware:
     """A NUL character cannot be stored or even compared in PostgreSQL text: a query
-    parameter holding one is a 400 here, before any view runs. Form bodies are left to
-    the forms (which show the error next to the field), multipart bodies to the views
-    (parsing them here would bypass upload limits); JSON bodies to the API's parser."""
+    parameter holding one is a 400 here, before any view runs. Web form bodies are
+    checked by RefuseNulInFormsMiddleware, after the CSRF check; JSON bodies by the
+    API's parser."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,6 +33,31 @@ class RefuseNulCharactersMiddleware:
                for key, values in request.GET.lists()):
             return _refuse_nul(request)
         return self.get_response(request)
+
+
+class RefuseNulInFormsMiddleware:
+    """The same refusal for a web form's fields (the API's parsers refuse NUL in their
+    bodies themselves). No browser can type a NUL, so only a forged post meets this; the
+    page names each field. It runs as process_view, after the CSRF check, so a post
+    without a valid token is still refused by that check first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.path.startswith("/api/"):
+            return None
+        fields = sorted({key for key, values in request.POST.lists()
+                         if "\x00" in key or any("\x00" in value for value in values)})
+        if not fields:
+            return None
+        from django.template.response import TemplateResponse
+
+        return TemplateResponse(request, "400.html", {"fields": [
+            field.replace("\x00", "\\u0000")[:100] for field in fields]}, status=400)
 
 
 def _refuse_nul(request):

@@ -80,3 +80,12 @@ def test_bad_values_never_give_a_server_error(db, seeded, name):
             if name == "login" and who is None:
                 client.logout()
     assert not problems, "\n".join(problems)
+
+
+def test_a_nul_in_a_web_form_names_the_field(db, seeded):
+    people, _ = seeded
+    client = Client()
+    client.force_login(people["victor"])
+    response = client.post(f"{V}/findings/", {"title": "a\x00b", "severity": "low"})
+    assert response.status_code == 400 and b"errorlist" in response.content
+    assert b"title: contains a NUL character" in response.content
