@@ -130,7 +130,7 @@ def _finisher(document, pdf) -> None:
 
 def render_pdf(content: PackContent, signing_key, template: str = "reports/pack.html"
                ) -> RenderedPdf:
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -146,6 +146,13 @@ def render_pdf(content: PackContent, signing_key, template: str = "reports/pack.
                                   description="signed manifest (sha256 of every file and "
                                               "of the document)",
                                   created=moment, modified=moment, relationship="Supplement"))
+    return _lay_out_and_write(html, attachments, timings)
+
+
+def _lay_out_and_write(html: str, attachments: list, timings: dict[str, float]) -> RenderedPdf:
+    """PDF/A-3b with the attachments, sealed by the finisher; layout and writing timed."""
+    from weasyprint import HTML
+
     laid_out = time.perf_counter()
     document = HTML(string=html, base_url=None).render()
     timings["layout_s"] = round(time.perf_counter() - laid_out, 4)
@@ -157,7 +164,7 @@ def render_pdf(content: PackContent, signing_key, template: str = "reports/pack.
 
 
 def render_inventory_pdf(content: InventoryContent, signing_key) -> RenderedPdf:
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -172,11 +179,4 @@ def render_inventory_pdf(content: InventoryContent, signing_key) -> RenderedPdf:
     attachments.append(Attachment(string=placeholder(), name=MANIFEST_NAME,
                                   description="signed manifest", created=moment,
                                   modified=moment, relationship="Supplement"))
-    laid_out = time.perf_counter()
-    document = HTML(string=html, base_url=None).render()
-    timings["layout_s"] = round(time.perf_counter() - laid_out, 4)
-    written = time.perf_counter()
-    pdf = document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments,
-                             finisher=_finisher)
-    timings["pdf_s"] = round(time.perf_counter() - written, 4)
-    return RenderedPdf(pdf, len(document.pages), timings)
+    return _lay_out_and_write(html, attachments, timings)
