@@ -42,8 +42,17 @@ def test_worker_killed_mid_run_is_requeued_and_finishes(tmp_path, no_policy, ver
         assert wait_for(lambda: _run(run.pk).status == "succeeded", 240), (
             (tmp_path / "second.log").read_text()[-3000:])
     finished = _run(run.pk)
-    assert finished.attempts == 2 and finished.chunks_done == 12
-    assert "sent no heartbeat" in AuditEvent.objects.get(action="evidence_run.requeued").reason
+    assert finished.chunks_done == 12
+    requeued = AuditEvent.objects.filter(action="evidence_run.requeued")
+    # Two correct endings, depending on where the SIGKILL lands (the reaper's requeue
+    # itself is pinned down deterministically in test_run_failures.py): mid-chunk, the
+    # chunk is lost, heartbeats stop and the reaper starts attempt 2; between a chunk's
+    # stored file and its acknowledgement, nothing is lost, and the second worker
+    # finishes attempt 1 from the queued chunks (seen under a loaded CI machine).
+    if finished.attempts == 2:
+        assert "sent no heartbeat" in requeued.get().reason
+    else:
+        assert finished.attempts == 1 and not requeued.exists()
 
 
 def test_runs_of_a_registration_while_the_broker_is_down_are_sent_later(
